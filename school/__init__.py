@@ -1,0 +1,82 @@
+"""Schoolpoort: every contact moment between school and family, on one grid."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import StrictUndefined
+
+from school.config import DEFAULTS, DEV_SECRET_KEY, database_url
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    _configure(app, test_config)
+
+    from school import extensions, web
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app,
+        extensions.db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    web.init_app(app)
+
+    from school import models  # noqa: F401 - register every table
+
+    from school.accounts import auth, views as accounts_views
+    from school.contacts import views as contacts_views
+    from school.dashboard import views as dashboard_views
+    from school.families import views as families_views
+    from school.visibility import views as visibility_views
+
+    auth.init_app(app)
+    for bp in (
+        accounts_views.bp,
+        accounts_views.admin_bp,
+        families_views.bp,
+        contacts_views.bp,
+        visibility_views.bp,
+        dashboard_views.bp,
+    ):
+        app.register_blueprint(bp)
+
+    from school import cli, i18n, navigation
+
+    i18n.init_app(app)
+    navigation.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        if os.environ.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        app.config.from_prefixed_env("SCHOOLPOORT")
+    else:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("TESTING"):
+        app.jinja_env.undefined = StrictUndefined
+    production = not (app.debug or app.testing)
+    if production and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "Refusing to start with the development SECRET_KEY: set SECRET_KEY in the "
+            "environment or in instance/config.py."
+        )

@@ -1,0 +1,123 @@
+"""Accounts: the only place that changes users and commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from school.accounts.models import Role, User
+from school.accounts.passwords import hash_password, needs_rehash, verify_password
+from school.extensions import db
+from school.families.models import SchoolClass
+from school.privacy import audit
+from school.schoolyear import utcnow
+
+
+class EmailTaken(ValueError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None: one answer for every failure."""
+    user = find_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        audit.record("login.failed", user_id=user.id if user else None)
+        db.session.commit()
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit.record("login", object_type="user", object_id=user.id, user_id=user.id)
+    db.session.commit()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session of this user stops working (logout, password change)."""
+    user.session_version += 1
+
+
+def logout(user: User) -> None:
+    end_sessions(user)
+    audit.record("logout", object_type="user", object_id=user.id, user_id=user.id)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    if not verify_password(user.password_hash, current):
+        return False
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    audit.record("password.changed", object_type="user", object_id=user.id)
+    db.session.commit()
+    return True
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    user.locale = locale or None
+    db.session.commit()
+
+
+def create_user(
+    *, name: str, email: str, role: Role, password: str, locale: str | None = None,
+    class_ids: list[int] | tuple[int, ...] = (), active: bool = True,
+) -> User:
+    if find_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(
+        name=name, email=normalise_email(email), role=role, locale=locale or None,
+        password_hash=hash_password(password), active=active,
+    )
+    user.classes = _classes(class_ids)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", object_type="user", object_id=user.id, role=role.value)
+    db.session.commit()
+    return user
+
+
+def update_user(
+    user: User, *, name: str, email: str, role: Role, locale: str | None,
+    class_ids: list[int], active: bool,
+) -> None:
+    other = find_by_email(email)
+    if other is not None and other.id != user.id:
+        raise EmailTaken(email)
+    if user.active and not active:
+        end_sessions(user)
+    user.name, user.email, user.role = name, normalise_email(email), role
+    user.locale, user.active = locale or None, active
+    user.classes = _classes(class_ids)
+    audit.record("user.updated", object_type="user", object_id=user.id, role=role.value, active=active)
+    db.session.commit()
+
+
+def reset_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    audit.record("password.reset", object_type="user", object_id=user.id)
+    db.session.commit()
+
+
+def _classes(class_ids) -> list[SchoolClass]:
+    if not class_ids:
+        return []
+    return list(db.session.scalars(select(SchoolClass).where(SchoolClass.id.in_(list(class_ids)))))
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name)))
+
+
+def class_choices() -> list[tuple[int, str]]:
+    from school.families.queries import current_classes
+
+    return [(c.id, c.name) for c in current_classes()]

@@ -1,0 +1,59 @@
+"""Command-line tools: `flask create-user`, `flask init-school`, `flask seed-demo`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from school.extensions import db
+
+
+def init_school() -> None:
+    """The catalogue of contact forms and the intake checklist (idempotent)."""
+    from school.contacts.catalogue import ensure_catalogue
+    from school.families.topics import ensure_topics
+
+    ensure_catalogue()
+    ensure_topics()
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("init-school")
+    def init_school_command() -> None:
+        """Add the seeded contact forms and intake topics that are missing."""
+        init_school()
+        click.echo("Catalogue and intake checklist are in place.")
+
+    @app.cli.command("create-user")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.option(
+        "--role",
+        type=click.Choice(["admin", "director", "care", "teacher", "reception"]),
+        default="admin",
+        show_default=True,
+    )
+    @click.password_option(help="At least 12 characters.")
+    def create_user_command(email: str, name: str, role: str, password: str) -> None:
+        """Create an account (the first admin, typically)."""
+        from school.accounts import service
+        from school.accounts.models import Role
+
+        if len(password) < app.config["PASSWORD_MIN_LENGTH"]:
+            raise click.BadParameter("use at least 12 characters", param_hint="password")
+        try:
+            user = service.create_user(name=name, email=email, role=Role(role), password=password)
+        except service.EmailTaken as exc:
+            raise click.ClickException(f"an account with {email} exists already") from exc
+        click.echo(f"Created {user.role.value} account {user.email}.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Load the demo school (deterministic; does nothing if it is there)."""
+        from school import demo
+
+        init_school()
+        created = demo.seed()
+        click.echo("Demo school loaded." if created else "Demo school already present.")
+        demo.print_logins(click.echo)

@@ -1,0 +1,46 @@
+"""Configuration defaults. instance/config.py and the environment override them.
+
+No secrets here: SECRET_KEY must come from the environment or instance/config.py
+in production (the app refuses to start otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug/testing
+
+DEFAULTS: dict[str, object] = {
+    "SECRET_KEY": DEV_SECRET_KEY,
+    "SCHOOL_NAME": "Basisschool De Linde",
+    "LANGUAGES": ("nl", "fr", "en"),
+    "BABEL_DEFAULT_LOCALE": "nl",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
+    "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+    "VENDOR_DIR": str(PROJECT_ROOT / "node_modules"),
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "PASSWORD_MIN_LENGTH": 12,
+}
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL when set (PostgreSQL through psycopg 3), else the SQLite file."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'schoolpoort.sqlite'}"
+    return normalise_database_url(url)
+
+
+def normalise_database_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,213 @@
+"""The catalogue of contact forms, contact moments, group contacts and agreements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from school.extensions import db, enum_type
+from school.grid import Quadrant
+from school.schoolyear import utcnow
+
+
+class ContactLevel(enum.StrEnum):
+    FAMILY = "family"
+    CLASS = "class"
+    SCHOOL = "school"
+
+    @property
+    def label(self) -> str:
+        return str(CONTACT_LEVEL_LABELS[self])
+
+
+class Initiative(enum.StrEnum):
+    SCHOOL = "school"
+    FAMILY = "family"
+
+    @property
+    def label(self) -> str:
+        return str(INITIATIVE_LABELS[self])
+
+
+class Reach(enum.StrEnum):
+    TWO_WAY = "two_way"
+    ONE_WAY = "one_way"
+    NOT_REACHED = "not_reached"
+
+    @property
+    def label(self) -> str:
+        return str(REACH_LABELS[self])
+
+    @property
+    def reached(self) -> bool:
+        return self is not Reach.NOT_REACHED
+
+
+class Tone(enum.StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    CONCERN = "concern"
+
+    @property
+    def label(self) -> str:
+        return str(TONE_LABELS[self])
+
+
+class Mediator(enum.StrEnum):
+    NONE = "none"
+    PROFESSIONAL_INTERPRETER = "professional_interpreter"
+    INFORMAL_INTERPRETER = "informal_interpreter"
+    BRIDGE_FIGURE = "bridge_figure"
+    CHILD = "child"
+
+    @property
+    def label(self) -> str:
+        return str(MEDIATOR_LABELS[self])
+
+
+CONTACT_LEVEL_LABELS = {
+    ContactLevel.FAMILY: _l("pupil or family"),
+    ContactLevel.CLASS: _l("class"),
+    ContactLevel.SCHOOL: _l("whole school"),
+}
+INITIATIVE_LABELS = {Initiative.SCHOOL: _l("the school"), Initiative.FAMILY: _l("the family")}
+REACH_LABELS = {
+    Reach.TWO_WAY: _l("two-way conversation"),
+    Reach.ONE_WAY: _l("one-way message"),
+    Reach.NOT_REACHED: _l("did not reach them"),
+}
+TONE_LABELS = {Tone.POSITIVE: _l("positive"), Tone.NEUTRAL: _l("neutral"), Tone.CONCERN: _l("concern")}
+MEDIATOR_LABELS = {
+    Mediator.NONE: _l("nobody"),
+    Mediator.PROFESSIONAL_INTERPRETER: _l("professional interpreter"),
+    Mediator.INFORMAL_INTERPRETER: _l("informal interpreter"),
+    Mediator.BRIDGE_FIGURE: _l("bridge figure (brugfiguur)"),
+    Mediator.CHILD: _l("the child"),
+}
+
+
+class ContactForm(db.Model):
+    """A form of contact in the catalogue; each sits in one quadrant."""
+
+    __tablename__ = "contact_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Seeded forms have a code and a translated label; a school's own have a name only.
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    quadrant: Mapped[Quadrant] = mapped_column(enum_type(Quadrant, 20))
+    level: Mapped[ContactLevel] = mapped_column(enum_type(ContactLevel, 8))
+    # A broadcast (newsletter, class WhatsApp post) never counts as reaching a family.
+    is_broadcast: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def label(self) -> str:
+        from school.contacts.catalogue import label_for
+
+        return label_for(self)
+
+
+class GroupContact(db.Model):
+    """A contact at class or school level: an activity with attendance, or a broadcast.
+
+    Attendance creates one ContactMoment per family (group_id points here); a
+    broadcast has none and shows in the timelines of the families it went to.
+    """
+
+    __tablename__ = "group_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("contact_forms.id"))
+    # None = the whole school.
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
+    occurred_on: Mapped[dt.date] = mapped_column(index=True)
+    title: Mapped[str | None] = mapped_column(String(160))
+    note: Mapped[str | None] = mapped_column(Text)
+    logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submission_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[dt.datetime | None]
+
+    form: Mapped[ContactForm] = relationship()
+    school_class: Mapped[SchoolClass | None] = relationship()  # noqa: F821
+    logged_by: Mapped[User | None] = relationship()  # noqa: F821
+
+
+class ContactMoment(db.Model):
+    """One contact between the school and one household."""
+
+    __tablename__ = "contact_moments"
+    __table_args__ = (
+        # A double tap or a resent request carries the same token: saved once.
+        UniqueConstraint("submission_token", "household_id"),
+        Index("ix_contact_moments_household_day", "household_id", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupils.id", ondelete="SET NULL"))
+    # Which adult the school actually spoke to (never assumed to be the mother).
+    caregiver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("caregivers.id", ondelete="SET NULL")
+    )
+    form_id: Mapped[int] = mapped_column(ForeignKey("contact_forms.id"), index=True)
+    occurred_on: Mapped[dt.date] = mapped_column(index=True)
+    initiative: Mapped[Initiative] = mapped_column(enum_type(Initiative, 8))
+    reach: Mapped[Reach] = mapped_column(enum_type(Reach, 12))
+    tone: Mapped[Tone] = mapped_column(enum_type(Tone, 8), default=Tone.NEUTRAL)
+    mediator: Mapped[Mediator] = mapped_column(enum_type(Mediator, 24), default=Mediator.NONE)
+    note: Mapped[str | None] = mapped_column(Text)
+    confidential: Mapped[bool] = mapped_column(default=False)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_contacts.id", ondelete="CASCADE"), index=True
+    )
+    logged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    submission_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Removal is soft: the row stays for the audit trail, out of every count.
+    removed_at: Mapped[dt.datetime | None]
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    household: Mapped[Household] = relationship()  # noqa: F821
+    pupil: Mapped[Pupil | None] = relationship()  # noqa: F821
+    caregiver: Mapped[Caregiver | None] = relationship()  # noqa: F821
+    form: Mapped[ContactForm] = relationship()
+    group: Mapped[GroupContact | None] = relationship()
+    logged_by: Mapped[User | None] = relationship(foreign_keys=[logged_by_id])  # noqa: F821
+
+    @property
+    def quadrant(self) -> Quadrant:
+        return self.form.quadrant
+
+
+class ContactAgreement(db.Model):
+    """Contact op maat: a form and rhythm agreed with a family at the intake."""
+
+    __tablename__ = "contact_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    form_id: Mapped[int] = mapped_column(ForeignKey("contact_forms.id"))
+    # A regular rhythm in days (14 = every two weeks), or an occasion
+    # ("before each report") when the rhythm is not a number of days.
+    every_days: Mapped[int | None]
+    occasion: Mapped[str | None] = mapped_column(String(160))
+    active: Mapped[bool] = mapped_column(default=True)
+    agreed_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[ContactForm] = relationship()

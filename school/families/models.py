@@ -1,0 +1,209 @@
+"""School years, classes, pupils, households and their caregivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from school.extensions import db, enum_type
+from school.schoolyear import utcnow
+
+
+class Level(enum.StrEnum):
+    KLEUTER = "kleuter"
+    LAGER = "lager"
+    SECUNDAIR = "secundair"
+
+    @property
+    def label(self) -> str:
+        return str(LEVEL_LABELS[self])
+
+
+LEVEL_LABELS = {
+    Level.KLEUTER: _l("Nursery (kleuter)"),
+    Level.LAGER: _l("Primary (lager)"),
+    Level.SECUNDAIR: _l("Secondary (secundair)"),
+}
+
+
+class Kinship(enum.StrEnum):
+    MOTHER = "mother"
+    FATHER = "father"
+    GRANDPARENT = "grandparent"
+    FOSTER_PARENT = "foster_parent"
+    GUARDIAN = "guardian"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(KINSHIP_LABELS[self])
+
+
+KINSHIP_LABELS = {
+    Kinship.MOTHER: _l("mother"),
+    Kinship.FATHER: _l("father"),
+    Kinship.GRANDPARENT: _l("grandparent"),
+    Kinship.FOSTER_PARENT: _l("foster parent"),
+    Kinship.GUARDIAN: _l("guardian"),
+    Kinship.OTHER: _l("other caregiver"),
+}
+
+
+class IntakeStatus(enum.StrEnum):
+    NONE = "none"  # created by a roster import, no intake yet
+    DRAFT = "draft"  # intake saved part-way
+    DONE = "done"
+
+
+class SchoolYear(db.Model):
+    __tablename__ = "school_years"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_on: Mapped[dt.date] = mapped_column(unique=True)
+    ends_on: Mapped[dt.date]
+
+    @property
+    def label(self) -> str:
+        return f"{self.starts_on.year}-{self.ends_on.year}"
+
+
+class SchoolClass(db.Model):
+    __tablename__ = "school_classes"
+    __table_args__ = (UniqueConstraint("school_year_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_year_id: Mapped[int] = mapped_column(ForeignKey("school_years.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    level: Mapped[Level] = mapped_column(enum_type(Level, 16))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    school_year: Mapped[SchoolYear] = relationship()
+    teachers: Mapped[list[User]] = relationship(  # noqa: F821
+        secondary="class_teachers", back_populates="classes", order_by="User.name"
+    )
+    pupils: Mapped[list[Pupil]] = relationship(
+        back_populates="school_class", order_by="(Pupil.first_name, Pupil.last_name)"
+    )
+
+
+household_pupils = Table(
+    "household_pupils",
+    db.metadata,
+    Column("household_id", ForeignKey("households.id", ondelete="CASCADE"), primary_key=True),
+    Column("pupil_id", ForeignKey("pupils.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Pupil(db.Model):
+    __tablename__ = "pupils"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[dt.date | None]
+    # The pupil's key in the school administration system (Informat, Wisa,
+    # Smartschool): what a roster re-import matches on.
+    external_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
+    left_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    school_class: Mapped[SchoolClass | None] = relationship(back_populates="pupils")
+    households: Mapped[list[Household]] = relationship(
+        secondary=household_pupils, back_populates="pupils"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Household(db.Model):
+    """A gezin: the caregivers a child lives with. A child may have two."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(160))
+    # How to reach them: the language for contact, not a "home language" label.
+    contact_language: Mapped[str | None] = mapped_column(String(8))
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    interpreter_language: Mapped[str | None] = mapped_column(String(8))
+    # None = not known yet.
+    written_ok: Mapped[bool | None]
+    digital_ok: Mapped[bool | None]
+    preferred_channels: Mapped[list] = mapped_column(JSON, default=list)
+    preferred_times: Mapped[list] = mapped_column(JSON, default=list)
+    contact_note: Mapped[str | None] = mapped_column(Text)
+    # Intake, part "relatie": the parents' own answers.
+    about_child: Mapped[str | None] = mapped_column(Text)
+    needs_from_school: Mapped[str | None] = mapped_column(Text)
+    help_offer: Mapped[str | None] = mapped_column(Text)
+    # Intake, part "informatie": which info topics were explained (ids).
+    info_explained: Mapped[list] = mapped_column(JSON, default=list)
+    contact_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    consent_external: Mapped[bool] = mapped_column(default=False)
+    consent_external_at: Mapped[dt.datetime | None]
+    intake_status: Mapped[IntakeStatus] = mapped_column(
+        enum_type(IntakeStatus, 8), default=IntakeStatus.NONE
+    )
+    intake_on: Mapped[dt.date | None]
+    anonymised_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking: a stale edit raises StaleDataError instead of
+    # silently overwriting somebody else's change.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    caregivers: Mapped[list[Caregiver]] = relationship(
+        back_populates="household", cascade="all, delete-orphan", order_by="Caregiver.sort_order"
+    )
+    pupils: Mapped[list[Pupil]] = relationship(
+        secondary=household_pupils, back_populates="households", order_by="Pupil.first_name"
+    )
+    contact_person: Mapped[User | None] = relationship()  # noqa: F821
+    agreements: Mapped[list[ContactAgreement]] = relationship(  # noqa: F821
+        cascade="all, delete-orphan", order_by="ContactAgreement.id"
+    )
+
+
+class Caregiver(db.Model):
+    __tablename__ = "caregivers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    kinship: Mapped[Kinship] = mapped_column(enum_type(Kinship, 16))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    contact_language: Mapped[str | None] = mapped_column(String(8))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    household: Mapped[Household] = relationship(back_populates="caregivers")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class InfoTopic(db.Model):
+    """An item of the intake's 'informatie' checklist; the school edits the list."""
+
+    __tablename__ = "info_topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(160))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)

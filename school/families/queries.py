@@ -1,0 +1,81 @@
+"""Reading households, classes and school years (always through the scope)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from school.accounts.models import User
+from school.extensions import db
+from school.families.models import Caregiver, Household, Pupil, SchoolClass, SchoolYear
+from school.families.scope import scoped
+from school.schoolyear import span_for, today
+
+
+def current_school_year() -> SchoolYear | None:
+    """The school year of today, or the most recent one the school has."""
+    start = span_for(today()).start
+    year = db.session.scalar(select(SchoolYear).where(SchoolYear.starts_on == start))
+    if year is None:
+        year = db.session.scalar(select(SchoolYear).order_by(SchoolYear.starts_on.desc()))
+    return year
+
+
+def current_classes() -> list[SchoolClass]:
+    year = current_school_year()
+    if year is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(SchoolClass)
+            .where(SchoolClass.school_year_id == year.id)
+            .order_by(SchoolClass.sort_order, SchoolClass.name)
+        )
+    )
+
+
+@dataclass
+class Page:
+    items: list[Household]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_households(user: User, q: str = "", page: int = 1, per_page: int = 50) -> Page:
+    """The households `user` may see, by name, with children and caregivers loaded."""
+    stmt = scoped(select(Household).where(Household.anonymised_at.is_(None)), user)
+    q = q.strip()
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Household.display_name).like(like),
+                Household.id.in_(
+                    select(Caregiver.household_id).where(
+                        func.lower(Caregiver.first_name + " " + Caregiver.last_name).like(like)
+                    )
+                ),
+                Household.pupils.any(
+                    func.lower(Pupil.first_name + " " + Pupil.last_name).like(like)
+                ),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    items = db.session.scalars(
+        stmt.options(
+            selectinload(Household.pupils).selectinload(Pupil.school_class),
+            selectinload(Household.caregivers),
+        )
+        .order_by(Household.display_name, Household.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), total, page, per_page)

@@ -1,0 +1,33 @@
+"""The default 'informatie' checklist of the intake (the school can edit it)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from school.extensions import db
+from school.families.models import InfoTopic
+
+DEFAULT_TOPICS = (
+    ("school_rules", "Schoolreglement", _l("School rules")),
+    ("after_school_care", "Voor- en naschoolse opvang", _l("Before and after-school care")),
+    ("tour", "Rondleiding in de school", _l("A tour of the school")),
+    ("digital_platform", "Het digitale platform", _l("The digital platform")),
+    ("contact_person", "Wie hun vaste aanspreekpunt is", _l("Who their fixed contact person is")),
+)
+_LABELS = {code: label for code, _nl, label in DEFAULT_TOPICS}
+
+
+def topic_label(topic: InfoTopic) -> str:
+    lazy = _LABELS.get(topic.code or "")
+    return str(lazy) if lazy is not None else topic.label
+
+
+def ensure_topics() -> int:
+    present = set(db.session.scalars(select(InfoTopic.code).where(InfoTopic.code.is_not(None))))
+    added = 0
+    for i, (code, name_nl, _label) in enumerate(DEFAULT_TOPICS):
+        if code not in present:
+            db.session.add(InfoTopic(code=code, label=name_nl, sort_order=(i + 1) * 10))
+            added += 1
+    return added

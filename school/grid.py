@@ -1,0 +1,80 @@
+"""The 2x2 contact grid: formal/informal x written/oral.
+
+One small type for the whole product, so no template or query ever spells a
+quadrant as loose strings.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Formality(enum.StrEnum):
+    INFORMAL = "informal"
+    FORMAL = "formal"
+
+    @property
+    def label(self) -> str:
+        return str(_FORMALITY_LABELS[self])
+
+
+class Mode(enum.StrEnum):
+    ORAL = "oral"
+    WRITTEN = "written"
+
+    @property
+    def label(self) -> str:
+        return str(_MODE_LABELS[self])
+
+
+class Quadrant(enum.StrEnum):
+    """One cell of the grid; the value is what the database stores."""
+
+    INFORMAL_ORAL = "informal_oral"
+    FORMAL_ORAL = "formal_oral"
+    INFORMAL_WRITTEN = "informal_written"
+    FORMAL_WRITTEN = "formal_written"
+
+    @classmethod
+    def of(cls, formality: Formality, mode: Mode) -> Quadrant:
+        return cls(f"{formality.value}_{mode.value}")
+
+    @property
+    def formality(self) -> Formality:
+        return Formality(self.value.split("_")[0])
+
+    @property
+    def mode(self) -> Mode:
+        return Mode(self.value.split("_")[1])
+
+    @property
+    def is_oral(self) -> bool:
+        return self.mode is Mode.ORAL
+
+    @property
+    def is_formal(self) -> bool:
+        return self.formality is Formality.FORMAL
+
+    @property
+    def label(self) -> str:
+        return str(_QUADRANT_LABELS[self])
+
+
+# The grid as it is drawn everywhere: rows are modes, columns formality,
+# in the order of Tabel 1 of the Leidraad.
+GRID_ROWS: tuple[Mode, ...] = (Mode.ORAL, Mode.WRITTEN)
+GRID_COLUMNS: tuple[Formality, ...] = (Formality.INFORMAL, Formality.FORMAL)
+QUADRANTS: tuple[Quadrant, ...] = tuple(
+    Quadrant.of(f, m) for m in GRID_ROWS for f in GRID_COLUMNS
+)
+
+_FORMALITY_LABELS = {Formality.INFORMAL: _l("informal"), Formality.FORMAL: _l("formal")}
+_MODE_LABELS = {Mode.ORAL: _l("oral"), Mode.WRITTEN: _l("written")}
+_QUADRANT_LABELS = {
+    Quadrant.INFORMAL_ORAL: _l("informal oral"),
+    Quadrant.FORMAL_ORAL: _l("formal oral"),
+    Quadrant.INFORMAL_WRITTEN: _l("informal written"),
+    Quadrant.FORMAL_WRITTEN: _l("formal written"),
+}

@@ -1,0 +1,49 @@
+"""Languages: the user's own choice, then the browser's, then Dutch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, get_locale
+from flask_login import current_user
+
+from school.extensions import babel
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def language_name(code: str | None) -> str:
+    """A language for contact, named in the interface language (Babel's CLDR data)."""
+    if not code:
+        return ""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code).get_display_name(str(get_locale())) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.template_filter("day")
+    def day_filter(value: dt.date | None, fmt: str = "medium") -> str:
+        return format_date(value, fmt) if value else ""
+
+    app.jinja_env.globals.update(
+        language_name=language_name, LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale
+    )

@@ -1,0 +1,89 @@
+"""Page-or-fragment rendering, htmx helpers, vendored assets, headers, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Flask, Response, abort, make_response, render_template, request, send_from_directory
+from jinja2_fragments.flask import render_block
+
+# Files the app serves from the npm packages (node_modules), by public name.
+VENDOR_FILES = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "pico.min.css": "@picocss/pico/css/pico.min.css",
+}
+
+
+def wants_fragment() -> bool:
+    """A real htmx swap: not a boosted navigation, not a history restore."""
+    hx = getattr(request, "htmx", None)
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def render(template: str, block: str = "content", status: int = 200, **context) -> Response:
+    """The whole page, or only `block` of it when htmx asks for a fragment."""
+    if wants_fragment():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def trigger(response: Response, event: str, detail: object = None) -> Response:
+    """Add an HX-Trigger event (kebab-case) that other regions listen to."""
+    events = json.loads(response.headers.get("HX-Trigger", "{}") or "{}")
+    events[event] = detail if detail is not None else True
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def aria_attrs(field, hint: object = None) -> dict[str, str]:
+    """aria-invalid and aria-describedby for a form field, so errors are announced."""
+    attrs: dict[str, str] = {}
+    described = []
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        described.append(f"{field.id}-error")
+    if hint:
+        described.append(f"{field.id}-hint")
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return attrs
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["aria_attrs"] = aria_attrs
+
+    @app.get("/vendor/<name>")
+    def vendor(name: str):
+        relative = VENDOR_FILES.get(name)
+        if relative is None:
+            abort(404)
+        path = Path(app.config["VENDOR_DIR"]) / relative
+        return send_from_directory(path.parent, path.name, max_age=7 * 24 * 3600)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if response.mimetype == "text/html":
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    for status in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(status, _error_page)
+
+
+def _error_page(error):
+    code = getattr(error, "code", 500) or 500
+    return render("errors/error.html", status=code, code=code), code
