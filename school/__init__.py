@@ -35,8 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
 
     from school import models  # noqa: F401 - register every table
-
-    from school.accounts import auth, views as accounts_views
+    from school.accounts import auth
+    from school.accounts import views as accounts_views
     from school.contacts import views as contacts_views
     from school.dashboard import views as dashboard_views
     from school.families import views as families_views

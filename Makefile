@@ -1,0 +1,64 @@
+# Schoolpoort: `make run` serves the demo school, `make test` runs every test.
+# Both install whatever is missing first (virtualenv, npm packages, translations).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+export FLASK_APP := app
+
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test install install-test lint test-sqlite test-postgres translations extract-messages screenshots clean
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Schoolpoort runs on http://127.0.0.1:5000 (Ctrl+C stops it)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install-test lint test-sqlite test-postgres
+
+test-sqlite: install-test
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+test-postgres: install-test
+	scripts/with-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+install: $(VENV)/.installed node_modules/.installed $(MO_FILES) instance/config.py
+
+install-test: install $(VENV)/.installed-dev
+	scripts/debian-packages.sh chromium postgresql
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
+
+# A secret key of this instance's own, made once; never committed.
+instance/config.py: | $(VENV)/.installed
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+
+# After changing interface text: collect the messages and update nl, fr, en.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+
+clean:
+	rm -rf $(VENV) node_modules $(MO_FILES)
