@@ -28,6 +28,10 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "PASSWORD_MIN_LENGTH": 12,
+    # A school day: an hour without activity, or ten hours after login, ends a session.
+    "SESSION_IDLE_MINUTES": 60,
+    "SESSION_MAX_HOURS": 10,
+    "PERMANENT_SESSION_LIFETIME": 10 * 3600,
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from school.accounts.models import Role, User
 from school.extensions import db, login_manager
@@ -20,6 +22,42 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    app.before_request(enforce_session_limits)
+
+
+def start_session() -> None:
+    """Call right after login_user(): the clocks for both time limits start."""
+    now = int(time.time())
+    session.permanent = True
+    session["login_at"] = now
+    session["seen_at"] = now
+
+
+def enforce_session_limits():
+    """An idle timeout and an absolute lifetime, both suited to a school day."""
+    if request.endpoint in (None, "static", "vendor") or not current_user.is_authenticated:
+        return None
+    idle, lifetime = _limits()
+    now = int(time.time())
+    login_at = session.get("login_at", 0)
+    seen_at = session.get("seen_at", 0)
+    if now - seen_at > idle or now - login_at > lifetime:
+        logout_user()
+        session.clear()
+        flash(_("Your session has ended. Please log in again."), "info")
+        back = request.full_path if request.method == "GET" else None
+        return redirect(url_for("accounts.login", next=back))
+    session["seen_at"] = now
+    return None
+
+
+def _limits() -> tuple[int, int]:
+    from flask import current_app
+
+    return (
+        int(current_app.config["SESSION_IDLE_MINUTES"]) * 60,
+        int(current_app.config["SESSION_MAX_HOURS"]) * 3600,
+    )
 
 
 def load_user(session_id: str) -> User | None:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from school.accounts import service
-from school.accounts.auth import roles_required
+from school.accounts.auth import roles_required, start_session
 from school.accounts.forms import LoginForm, NewUserForm, PasswordChangeForm, PasswordResetForm, UserForm
 from school.accounts.models import Role, User
 from school.extensions import db
@@ -56,6 +56,7 @@ def login():
         if user is not None:
             session.clear()
             login_user(user)
+            start_session()
             return redirect(safe_next(request.args.get("next")) or url_for("accounts.index"))
         form.password.errors.append(_("That e-mail address and password do not match an active account."))
     status = 422 if form.is_submitted() else 200
