@@ -50,10 +50,15 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
-        """Load the demo school (deterministic; does nothing if it is there)."""
+        """Load the demo school into an empty database (deterministic, idempotent)."""
         from school import demo
 
         init_school()
-        created = demo.seed()
-        click.echo("Demo school loaded." if created else "Demo school already present.")
+        if demo.seed():
+            click.echo("Demo school loaded.")
+        elif not demo.is_loaded():
+            click.echo("The database already holds a school's data: the demo was not loaded.")
+            return
+        else:
+            click.echo("Demo school already present.")
         demo.print_logins(click.echo)
