@@ -10,7 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-READ_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder", "value"}
+READ_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder"}
+# A value is shown only on input buttons; elsewhere it is data sent with the form.
+SHOWN_VALUE_INPUTS = {"submit", "button", "reset"}
 # Words that are the same in every language (names, symbols) may stand as they are.
 ALLOWED = {"Schoolpoort"}
 
@@ -24,8 +26,10 @@ class _TextFinder(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        shows_value = tag == "input" and dict(attrs).get("type") in SHOWN_VALUE_INPUTS
         for name, value in attrs:
-            if name in READ_ATTRIBUTES and value and tag != "input" and re.search(r"[A-Za-zÀ-ÿ]{2,}", value):
+            read = name in READ_ATTRIBUTES or (name == "value" and shows_value)
+            if read and value and re.search(r"[A-Za-zÀ-ÿ]{2,}", value):
                 self.found.append(f"{name}={value!r}")
 
     def handle_endtag(self, tag):
