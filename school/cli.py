@@ -1,4 +1,4 @@
-"""Command-line tools: `flask create-user`, `flask init-school`, `flask seed-demo`."""
+"""Command-line tools: `flask create-user`, `flask init-school`, `flask seed-demo`, `flask import-roster`."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ def init_app(app: Flask) -> None:
         except service.EmailTaken as exc:
             raise click.ClickException(f"an account with {email} exists already") from exc
         click.echo(f"Created {user.role.value} account {user.email}.")
+
+    @app.cli.command("import-roster")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
+    def import_roster_command(file: str, dry_run: bool) -> None:
+        """Import pupils and classes from a CSV or XLSX roster (matched on the pupil number)."""
+        from school.families.service import import_roster_file
+
+        if not import_roster_file(file, dry_run=dry_run, echo=click.echo):
+            raise click.exceptions.Exit(1)
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

@@ -155,6 +155,10 @@ class Household(db.Model):
     )
     intake_on: Mapped[dt.date | None]
     anonymised_at: Mapped[dt.datetime | None]
+    # What "find a family" matches on: the names of caregivers and children,
+    # phone digits, e-mail addresses and class names, accent- and case-folded
+    # (school.families.search keeps it up to date on every change).
+    search_key: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic locking: a stale edit raises StaleDataError instead of

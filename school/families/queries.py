@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
 from school.extensions import db
-from school.families.models import Caregiver, Household, Pupil, SchoolClass, SchoolYear
+from school.families import search
+from school.families.models import Household, Pupil, SchoolClass, SchoolYear
 from school.families.scope import scoped
 from school.schoolyear import span_for, today
 
@@ -49,24 +50,9 @@ class Page:
 
 
 def list_households(user: User, q: str = "", page: int = 1, per_page: int = 50) -> Page:
-    """The households `user` may see, by name, with children and caregivers loaded."""
+    """The households `user` may see that match `q` (accents and case ignored), with their people."""
     stmt = scoped(select(Household).where(Household.anonymised_at.is_(None)), user)
-    q = q.strip()
-    if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Household.display_name).like(like),
-                Household.id.in_(
-                    select(Caregiver.household_id).where(
-                        func.lower(Caregiver.first_name + " " + Caregiver.last_name).like(like)
-                    )
-                ),
-                Household.pupils.any(
-                    func.lower(Pupil.first_name + " " + Pupil.last_name).like(like)
-                ),
-            )
-        )
+    stmt = search.matching(stmt, q)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
     items = db.session.scalars(

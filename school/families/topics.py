@@ -15,12 +15,15 @@ DEFAULT_TOPICS = (
     ("digital_platform", "Het digitale platform", _l("The digital platform")),
     ("contact_person", "Wie hun vaste aanspreekpunt is", _l("Who their fixed contact person is")),
 )
-_LABELS = {code: label for code, _nl, label in DEFAULT_TOPICS}
+_LABELS = {code: (name_nl, label) for code, name_nl, label in DEFAULT_TOPICS}
 
 
 def topic_label(topic: InfoTopic) -> str:
-    lazy = _LABELS.get(topic.code or "")
-    return str(lazy) if lazy is not None else topic.label
+    """A seeded topic in the user's language, unless the school renamed it."""
+    seeded = _LABELS.get(topic.code or "")
+    if seeded is not None and topic.label == seeded[0]:
+        return str(seeded[1])
+    return topic.label
 
 
 def ensure_topics() -> int:

@@ -1,17 +1,33 @@
-"""Families: the list and the family page."""
+"""Families: the list, finding a family, the intake and editing a family."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+import datetime as dt
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from school.accounts.auth import roles_required
+from school.accounts.models import Role
 from school.extensions import db
-from school.families import queries
+from school.families import queries, roster, service
+from school.families.forms import FamilyForm, RosterImportForm, RosterUploadForm, TopicsForm, add_entry
+from school.families.models import IntakeStatus, Pupil
 from school.families.scope import get_household_or_404
+from school.families.topics import topic_label
 from school.privacy import audit
-from school.web import render
+from school.web import render, trigger
 
 bp = Blueprint("families", __name__, url_prefix="/families")
+
+INTAKE_ROLES = (Role.RECEPTION, Role.ADMIN, Role.DIRECTOR, Role.CARE)
+IMPORT_ROLES = (Role.RECEPTION, Role.ADMIN, Role.DIRECTOR)
+TOPIC_ROLES = (Role.ADMIN, Role.DIRECTOR)
+# Buttons inside the family form that change the form itself, not the family.
+FORM_ACTIONS = ("add_caregiver", "add_child", "add_agreement", "find_pupil", "link_pupil", "add_none")
 
 
 @bp.get("/")
@@ -20,7 +36,19 @@ def index():
     q = request.args.get("q", "")[:100]
     page = request.args.get("page", 1, type=int) or 1
     result = queries.list_households(current_user, q=q, page=page)
-    return render("families/index.html", block="results", result=result, q=q)
+    return render(
+        "families/index.html", block="results", result=result, q=q,
+        can_intake=current_user.role in INTAKE_ROLES, can_import=current_user.role in IMPORT_ROLES,
+    )
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """As-you-type: the results fragment for htmx, the whole page otherwise."""
+    q = request.args.get("q", "")[:100]
+    result = queries.list_households(current_user, q=q, per_page=20) if q.strip() else None
+    return render("families/search.html", block="search_results", result=result, q=q)
 
 
 @bp.get("/<int:household_id>")
@@ -29,4 +57,304 @@ def show(household_id: int):
     household = get_household_or_404(household_id, current_user)
     audit.record("family.viewed", object_type="household", object_id=household.id, household_id=household.id)
     db.session.commit()
-    return render("families/show.html", household=household)
+    from school.visibility.queries import family_page  # the grid, signals, follow-ups and timeline
+
+    return render("families/show.html", **family_page(household, current_user, request.args))
+
+
+# --- the intake and editing a family ------------------------------------------------
+
+
+def _family_form(household=None, **kwargs) -> FamilyForm:
+    explained = list(household.info_explained or []) if household is not None else []
+    return FamilyForm(
+        class_choices=service.class_choices(),
+        form_choices=service.contact_form_choices(),
+        person_choices=service.person_choices(),
+        topic_choices=service.topic_choices(explained),
+        **kwargs,
+    )
+
+
+@bp.route("/intake", methods=["GET", "POST"])
+@roles_required(*INTAKE_ROLES)
+def intake():
+    form = _family_form()
+    if request.method == "GET":
+        form.submission_token.data = secrets.token_urlsafe(16)
+        return _form_page(form, None)
+    return _handle_post(form, None)
+
+
+@bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
+@roles_required(*INTAKE_ROLES)
+def edit(household_id: int):
+    household = get_household_or_404(household_id, current_user)
+    form = _family_form(household)
+    if request.method == "GET":
+        form.fill_from(household)
+        form.submission_token.data = secrets.token_urlsafe(16)
+        return _form_page(form, household)
+    return _handle_post(form, household)
+
+
+def _form_page(form: FamilyForm, household, status: int = 200, *, pupil_matches=None, duplicates=(),
+               conflict=None, error_count: int = 0, focus_id: str | None = None):
+    conflict_when = ""
+    if conflict is not None and conflict.at is not None:
+        conflict_when = format_datetime(conflict.at.replace(tzinfo=conflict.at.tzinfo or dt.UTC), "short")
+    return render(
+        "families/family_form.html",
+        block="family_form",
+        status=status,
+        form=form,
+        household=household,
+        pupil_matches=pupil_matches,
+        duplicates=list(duplicates),
+        conflict=conflict,
+        conflict_by=conflict.by if conflict is not None else None,
+        conflict_when=conflict_when,
+        error_count=error_count,
+        focus_id=focus_id,
+        finished=household is not None and household.intake_status is IntakeStatus.DONE,
+        action_url=_action_url(household),
+    )
+
+
+def _action_url(household) -> str:
+    return url_for("families.edit", household_id=household.id) if household else url_for("families.intake")
+
+
+def _handle_post(form: FamilyForm, household):
+    action = next((name for name in FORM_ACTIONS if name in request.form), None)
+    if action is not None:
+        return _form_action(form, household, action)
+    finishing = "finish" in request.form or (
+        household is not None and household.intake_status is IntakeStatus.DONE
+    )
+    valid = form.validate()
+    valid = form.check(finishing) and valid
+    if not valid:
+        return _form_page(form, household, status=422, error_count=max(1, form.error_count()))
+    data = form.to_input()
+    if household is None and (earlier := service.already_created(form.submission_token.data, current_user)):
+        flash(_("This form was already saved; nothing was saved twice."), "info")
+        return redirect(url_for("families.show", household_id=earlier))
+    if household is None and not form.duplicates_ack.data:
+        duplicates = service.find_duplicates(
+            [c.phone for c in data.caregivers if c.phone], [c.email for c in data.caregivers if c.email],
+            current_user,
+        )
+        if duplicates:
+            form.duplicates_ack.data = "1"
+            return _form_page(form, household, status=422, duplicates=duplicates)
+    user = current_user._get_current_object()
+    token = form.submission_token.data or secrets.token_urlsafe(16)
+    try:
+        if household is None:
+            saved = service.create_household(data, user, finish=finishing, token=token)
+        else:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            saved = service.update_household(
+                household, data, user, expected_version=expected, finish=finishing, token=token
+            )
+    except service.AlreadySaved as done:
+        flash(_("This form was already saved; nothing was saved twice."), "info")
+        return redirect(url_for("families.show", household_id=done.household_id))
+    except service.EditConflict as conflict:
+        form.version.data = str(conflict.household.version)
+        form.submission_token.data = secrets.token_urlsafe(16)
+        return _form_page(form, conflict.household, status=409, conflict=conflict)
+    if saved.intake_status is IntakeStatus.DONE:
+        if household is None or "finish" in request.form:
+            flash(_("Intake of %(name)s saved. The intake conversation is logged as a contact.",
+                    name=saved.display_name), "success")
+        else:
+            flash(_("Changes to %(name)s saved.", name=saved.display_name), "success")
+        return redirect(url_for("families.show", household_id=saved.id))
+    flash(_("Intake of %(name)s saved part-way. You can finish it later.", name=saved.display_name),
+          "success")
+    return redirect(url_for("families.edit", household_id=saved.id))
+
+
+def _form_action(form: FamilyForm, household, action: str):
+    """Add a row, look up or link an existing child: re-show the form, save nothing."""
+    pupil_matches, focus_id = None, None
+    if action == "add_caregiver" and add_entry(form, form.caregivers):
+        focus_id = form.caregivers[-1].form.first_name.id
+    elif action == "add_child" and add_entry(form, form.children):
+        focus_id = form.children[-1].form.first_name.id
+    elif action == "add_agreement" and add_entry(form, form.agreements):
+        focus_id = form.agreements[-1].form.form_id.id
+    elif action == "find_pupil":
+        pupil_matches = service.find_pupils(form.pupil_query.data or "", current_user)
+        focus_id = form.pupil_query.id
+    elif action == "link_pupil":
+        focus_id = _link_pupil(form, request.form.get("link_pupil", ""))
+    response = _form_page(form, household, pupil_matches=pupil_matches, focus_id=focus_id)
+    return trigger(response, "family-form-changed", action.replace("_", "-"))
+
+
+def _link_pupil(form: FamilyForm, value: str) -> str | None:
+    pupil = db.session.get(Pupil, int(value)) if value.isdigit() else None
+    if pupil is None or pupil.left_on is not None:
+        return None
+    if any(e.form.pupil_id.data == str(pupil.id) for e in form.children):
+        return None
+    entry = next((e for e in form.children if e.form.is_blank()), None)
+    if entry is None:
+        if not add_entry(form, form.children):
+            return None
+        entry = form.children[-1]
+    entry.form.pupil_id.data = str(pupil.id)
+    entry.form.first_name.data = pupil.first_name
+    entry.form.last_name.data = pupil.last_name
+    entry.form.birth_date.data = pupil.birth_date
+    entry.form.class_id.data = pupil.class_id
+    entry.form.external_key.data = pupil.external_key or ""
+    form.pupil_query.data = ""
+    return entry.form.class_id.id
+
+
+@bp.get("/pupils")
+@roles_required(*INTAKE_ROLES)
+def find_pupils():
+    """As-you-type: children already at school who could be linked to this household."""
+    q = request.args.get("pupil_query", "")[:100]
+    matches = service.find_pupils(q, current_user) if q.strip() else None
+    household_id = request.args.get("household_id", type=int)
+    household = get_household_or_404(household_id, current_user) if household_id else None
+    return render("families/_pupil_matches.html", block="pupil_matches", pupil_matches=matches,
+                  action_url=_action_url(household))
+
+
+@bp.get("/duplicates")
+@roles_required(*INTAKE_ROLES)
+def duplicates():
+    """Possible duplicates for the phone numbers and e-mail addresses typed so far."""
+    phones = [v for k, v in request.args.items(multi=True) if k.endswith("-phone")][:8]
+    emails = [v for k, v in request.args.items(multi=True) if k.endswith("-email")][:8]
+    exclude = request.args.get("exclude", type=int)
+    found = service.find_duplicates(phones, emails, current_user, exclude_id=exclude)
+    return render("families/_duplicates.html", block="duplicates", duplicates=found, household=None)
+
+
+# --- the intake's checklist ---------------------------------------------------------
+
+
+@bp.route("/topics", methods=["GET", "POST"])
+@roles_required(*TOPIC_ROLES)
+def topics():
+    """What the school explains at the intake: the list is the school's own."""
+    form = TopicsForm()
+    if request.method == "GET":
+        for topic in service.all_topics():
+            entry = form.topics.append_entry()
+            entry.form.id.data = str(topic.id)
+            entry.form.label.data = topic_label(topic)
+            entry.form.active.data = topic.active
+            entry.form.sort_order.data = topic.sort_order
+    elif form.validate():
+        rows = [
+            service.TopicInput(
+                id=int(e.form.id.data), label=e.form.label.data or None, active=bool(e.form.active.data),
+                sort_order=e.form.sort_order.data,
+            )
+            for e in form.topics
+            if (e.form.id.data or "").isdigit()
+        ]
+        service.save_topics(rows, form.new_label.data or None)
+        flash(_("The intake checklist is saved."), "success")
+        return redirect(url_for("families.topics"))
+    status = 422 if request.method == "POST" else 200
+    return render("families/topics.html", form=form, status=status)
+
+
+# --- roster import: upload → mapping → preview → import --------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*IMPORT_ROLES)
+def import_roster():
+    form = RosterUploadForm()
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if not form.validate():
+            error = _("The form has expired. Please choose the file again.")
+        elif upload is None or not upload.filename:
+            error = _("Choose a file first.")
+        else:
+            data = upload.stream.read(roster.MAX_BYTES + 1)
+            try:
+                roster.read_roster(data, upload.filename)
+            except roster.RosterError as problem:
+                error = str(problem.message)
+            else:
+                token = service.store_upload(data, upload.filename, current_user._get_current_object())
+                return redirect(url_for("families.import_preview", token=token))
+    status = 422 if error else 200
+    return render("families/import_upload.html", form=form, error=error, status=status,
+                  max_mb=roster.MAX_BYTES // (1024 * 1024))
+
+
+def _stored_table(token: str):
+    stored = service.load_upload(token, current_user._get_current_object())
+    if stored is None:
+        abort(404)
+    data, filename = stored
+    try:
+        return roster.read_roster(data, filename), filename
+    except roster.RosterError:
+        service.delete_upload(token)
+        abort(404)
+
+
+def _mapping_from(args, table) -> dict:
+    if not any(key.startswith("map-") for key in args):
+        return roster.guess_mapping(table.headers, service.remembered_mapping())
+    return {code: (args.get(f"map-{code}") or None) for code in roster.FIELDS}
+
+
+@bp.route("/import/<token>", methods=["GET", "POST"])
+@roles_required(*IMPORT_ROLES)
+def import_preview(token: str):
+    """The column mapping, and a preview of what the import would do; POST imports."""
+    table, filename = _stored_table(token)
+    form = RosterImportForm()
+    source = request.form if request.method == "POST" else request.args
+    mapping = _mapping_from(source, table)
+    problems = roster.mapping_problems(mapping, table.headers)
+    if request.method == "POST" and not problems and form.validate():
+        plan = service.import_roster(table, mapping, current_user._get_current_object())
+        service.delete_upload(token)
+        counts = plan.counts
+        flash(_("Roster imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(errors)d rows with errors left out.", created=counts["create"], updated=counts["update"],
+                unchanged=counts["unchanged"], errors=counts["error"]), "success")
+        return redirect(url_for("families.index"))
+    plan = service.preview_roster(table, mapping) if not problems else None
+    shown_rows = []
+    if plan is not None:
+        shown_rows = [r for r in plan.rows if r.action != "unchanged"][:500]
+        shown_rows += [r for r in plan.rows if r.action == "unchanged"][:50]
+        shown_rows.sort(key=lambda r: r.row.line)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        "families/import_preview.html", block="import_preview", status=status, form=form, token=token,
+        filename=filename, table=table, mapping=mapping, problems=problems, plan=plan, fields=roster.FIELDS,
+        shown_rows=shown_rows,
+        change_labels=roster_change_labels(), action_labels=roster_action_labels(),
+    )
+
+
+def roster_action_labels() -> dict[str, str]:
+    return {"create": _("new"), "update": _("update"), "unchanged": _("unchanged"), "error": _("error")}
+
+
+def roster_change_labels() -> dict[str, str]:
+    return {
+        "first_name": _("first name"), "last_name": _("last name"), "birth_date": _("date of birth"),
+        "class_name": _("class"), "back_at_school": _("back at school"), "caregiver": _("new caregiver"),
+        "caregiver_contact": _("phone or e-mail added"),
+    }

@@ -1,0 +1,607 @@
+"""Reading a roster exported by the school administration (Informat, Wisa, Smartschool).
+
+Pure functions, bytes in, rows out, so every encoding and every error path is
+unit-tested without a database:
+
+    table = read_roster(data, filename)          # CSV (UTF-8 ± BOM, UTF-16, Windows-1252; ; or ,) or XLSX
+    mapping = guess_mapping(table.headers, remembered)
+    rows = rows_from_table(table, mapping, today)
+    plan = plan_import(rows, existing, class_names)
+
+The database side (what exists, applying the plan in one transaction) is in
+school.families.service.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from school.families.search import fold, phone_key
+
+MAX_BYTES = 5 * 1024 * 1024  # the upload itself
+MAX_UNPACKED = 40 * 1024 * 1024  # what an XLSX may unpack to
+MAX_RATIO = 100  # and how much a single member may grow (zip bombs go far beyond)
+MAX_MEMBERS = 500
+MAX_ROWS = 5000
+MAX_COLUMNS = 200
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class RosterError(Exception):
+    """The file as a whole cannot be read; `code` is stable, `message` is for people."""
+
+    def __init__(self, code: str, message):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: object  # a lazy string
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    encoding: str  # utf-8, utf-8-sig, utf-16, cp1252 or xlsx
+    delimiter: str | None = None
+
+    @property
+    def lossy_encoding(self) -> bool:
+        return self.encoding == "cp1252"
+
+
+# --- reading the file ---------------------------------------------------------------
+
+
+def read_roster(data: bytes, filename: str = "") -> Table:
+    """A table of strings from the uploaded bytes, or RosterError."""
+    if len(data) > MAX_BYTES:
+        raise RosterError(
+            "too_big",
+            _l(
+                "The file is larger than %(mb)d MB. Export only the pupils and their "
+                "classes, or split the file.",
+                mb=MAX_BYTES // (1024 * 1024),
+            ),
+        )
+    if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+        raise RosterError("empty", _l("The file is empty."))
+    if data[:4] == b"PK\x03\x04":
+        rows, encoding, delimiter = read_xlsx(data), "xlsx", None
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise RosterError(
+            "xls", _l("This is an old Excel file (.xls). Save it as .xlsx or as CSV and try again.")
+        )
+    elif filename.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods", ".pdf")):
+        raise RosterError(
+            "not_a_spreadsheet", _l("This file is not a spreadsheet Schoolpoort can read. Use CSV or .xlsx.")
+        )
+    else:
+        text, encoding = decode_text(data)
+        if "\x00" in text:
+            raise RosterError("binary", _l("This file is not a text or spreadsheet file. Use CSV or .xlsx."))
+        delimiter = sniff_delimiter(text)
+        rows = parse_csv(text, delimiter)
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise RosterError("empty", _l("The file is empty."))
+    if len(rows) < 2:
+        raise RosterError("no_rows", _l("The file has a header row but no pupils."))
+    if len(rows) - 1 > MAX_ROWS:
+        raise RosterError("too_many_rows", _l("The file has more than %(n)d rows.", n=MAX_ROWS))
+    headers = [h.strip() for h in rows[0]]
+    if len(headers) > MAX_COLUMNS:
+        raise RosterError("too_many_columns", _l("The file has more than %(n)d columns.", n=MAX_COLUMNS))
+    headers = _unique_headers(headers)
+    width = len(headers)
+    body = [[cell.strip() for cell in (row + [""] * width)[:width]] for row in rows[1:]]
+    return Table(headers=headers, rows=body, encoding=encoding, delimiter=delimiter)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM), UTF-16 (BOM, or the NUL pattern without one), else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _decode(data[3:], "utf-8", "utf-8-sig"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode(data, "utf-16", "utf-16"), "utf-16"
+    sample = data[:2000]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
+        return _decode(data, "utf-16-le", "utf-16"), "utf-16"
+    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
+        return _decode(data, "utf-16-be", "utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # Belgian Excel's "CSV (puntkomma gescheiden)": Windows-1252. Five bytes
+        # are undefined there; they become U+FFFD and are reported as lost letters.
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _decode(data: bytes, codec: str, name: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise RosterError(
+            "bad_encoding",
+            _l(
+                "The file says it is %(encoding)s but is not. Save it again as CSV UTF-8 and try again.",
+                encoding=name.upper(),
+            ),
+        ) from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    """; or , (or a tab): the one that splits the first lines most consistently."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    best, best_score = ";", -1
+    for delimiter in (";", ",", "\t"):
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        score = sum(1 for c in counts if c == counts[0]) * 100 + counts[0]
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def parse_csv(text: str, delimiter: str) -> list[list[str]]:
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise RosterError(
+            "bad_csv", _l("The file could not be read as CSV: %(error)s", error=str(exc))
+        ) from exc
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse an XLSX that would unpack far larger than it is (a zip bomb) before opening it."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise RosterError("bad_xlsx", _l("This Excel file is damaged or not an .xlsx file.")) from exc
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise RosterError("zip_bomb", _l("This Excel file unpacks to too much data and is refused."))
+        total = 0
+        for member in members:
+            total += member.file_size
+            ratio = member.file_size / max(member.compress_size, 1)
+            if total > MAX_UNPACKED or (member.file_size > 1024 * 1024 and ratio > MAX_RATIO):
+                raise RosterError("zip_bomb", _l("This Excel file unpacks to too much data and is refused."))
+        if "xl/workbook.xml" not in {m.filename for m in members}:
+            raise RosterError("bad_xlsx", _l("This Excel file is damaged or not an .xlsx file."))
+
+
+def read_xlsx(data: bytes) -> list[list[str]]:
+    """The first sheet as strings (dates as dd/mm/yyyy), read-only."""
+    check_zip(data)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise RosterError("bad_xlsx", _l("This Excel file is damaged or not an .xlsx file.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for count, row in enumerate(sheet.iter_rows(values_only=True)):
+            if count > MAX_ROWS + 1:
+                raise RosterError("too_many_rows", _l("The file has more than %(n)d rows.", n=MAX_ROWS))
+            rows.append([_cell_text(v) for v in row[: MAX_COLUMNS + 1]])
+    finally:
+        workbook.close()
+    return rows
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for i, header in enumerate(headers):
+        name = header or f"#{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        result.append(name)
+    return result
+
+
+# --- mapping columns to what Schoolpoort needs ---------------------------------------
+
+FIELDS: dict[str, tuple[object, bool]] = {
+    "external_key": (_l("Pupil number (key in the school administration)"), True),
+    "first_name": (_l("Pupil's first name"), True),
+    "last_name": (_l("Pupil's last name"), True),
+    "birth_date": (_l("Date of birth (dd/mm/yyyy)"), False),
+    "class_name": (_l("Class"), False),
+    "caregiver1_first_name": (_l("Caregiver 1: first name"), False),
+    "caregiver1_last_name": (_l("Caregiver 1: last name"), False),
+    "caregiver1_phone": (_l("Caregiver 1: phone"), False),
+    "caregiver1_email": (_l("Caregiver 1: e-mail"), False),
+    "caregiver2_first_name": (_l("Caregiver 2: first name"), False),
+    "caregiver2_last_name": (_l("Caregiver 2: last name"), False),
+    "caregiver2_phone": (_l("Caregiver 2: phone"), False),
+    "caregiver2_email": (_l("Caregiver 2: e-mail"), False),
+}
+REQUIRED = tuple(code for code, (_label, required) in FIELDS.items() if required)
+
+# Column names seen in Informat, Wisa and Smartschool exports (folded).
+_SYNONYMS = {
+    "external_key": (
+        "stamboeknummer",
+        "stamnummer",
+        "leerlingnummer",
+        "leerling id",
+        "leerlingid",
+        "id",
+        "internnummer",
+        "intern nummer",
+        "pupil number",
+        "external key",
+        "numero",
+        "matricule",
+        "rijksregisternummer leerling",
+        "code",
+    ),
+    "first_name": ("voornaam", "voornaam leerling", "first name", "prenom", "roepnaam"),
+    "last_name": ("naam", "familienaam", "achternaam", "naam leerling", "last name", "nom", "nom de famille"),
+    "birth_date": (
+        "geboortedatum",
+        "geb datum",
+        "geb. datum",
+        "date of birth",
+        "birth date",
+        "date de naissance",
+    ),
+    "class_name": ("klas", "klasgroep", "klasnaam", "groep", "class", "classe", "klascode"),
+    "caregiver1_first_name": ("voornaam ouder 1", "voornaam ouder1", "voornaam moeder", "voornaam contact 1"),
+    "caregiver1_last_name": ("naam ouder 1", "naam ouder1", "naam moeder", "naam contact 1"),
+    "caregiver1_phone": (
+        "gsm ouder 1",
+        "gsm ouder1",
+        "telefoon ouder 1",
+        "gsm moeder",
+        "gsm",
+        "telefoon",
+        "telefoon 1",
+        "gsm 1",
+    ),
+    "caregiver1_email": (
+        "e-mail ouder 1",
+        "email ouder 1",
+        "e-mail ouder1",
+        "e-mail moeder",
+        "e-mail",
+        "email",
+        "e-mail 1",
+    ),
+    "caregiver2_first_name": ("voornaam ouder 2", "voornaam ouder2", "voornaam vader", "voornaam contact 2"),
+    "caregiver2_last_name": ("naam ouder 2", "naam ouder2", "naam vader", "naam contact 2"),
+    "caregiver2_phone": ("gsm ouder 2", "gsm ouder2", "telefoon ouder 2", "gsm vader", "telefoon 2", "gsm 2"),
+    "caregiver2_email": ("e-mail ouder 2", "email ouder 2", "e-mail ouder2", "e-mail vader", "e-mail 2"),
+}
+
+
+def guess_mapping(headers: list[str], remembered: dict | None = None) -> dict[str, str | None]:
+    """Field → column name: the remembered mapping where its columns exist, else by known names."""
+    remembered = remembered or {}
+    by_fold = {fold(h): h for h in headers}
+    mapping: dict[str, str | None] = {}
+    used: set[str] = set()
+    for code in FIELDS:
+        column = remembered.get(code)
+        if column in headers and column not in used:
+            mapping[code] = column
+            used.add(column)
+    for code in FIELDS:
+        if code in mapping:
+            continue
+        mapping[code] = None
+        for name in _SYNONYMS.get(code, ()):
+            column = by_fold.get(name)
+            if column is not None and column not in used:
+                mapping[code] = column
+                used.add(column)
+                break
+    return mapping
+
+
+def mapping_problems(mapping: dict[str, str | None], headers: list[str]) -> dict[str, object]:
+    """Field → message for a mapping that cannot work (required missing, a column twice)."""
+    problems: dict[str, object] = {}
+    for code in REQUIRED:
+        if not mapping.get(code):
+            problems[code] = _l("Choose the column that holds this.")
+    seen: dict[str, str] = {}
+    for code, column in mapping.items():
+        if not column:
+            continue
+        if column not in headers:
+            problems[code] = _l("This column is not in the file.")
+        elif column in seen:
+            problems[code] = _l("This column is already used for another field.")
+        else:
+            seen[column] = code
+    return problems
+
+
+# --- rows --------------------------------------------------------------------------------
+
+
+@dataclass
+class CaregiverRow:
+    first_name: str
+    last_name: str
+    phone: str | None
+    email: str | None
+
+    @property
+    def name_key(self) -> str:
+        return fold(f"{self.first_name} {self.last_name}")
+
+
+@dataclass
+class RosterRow:
+    line: int
+    external_key: str
+    first_name: str
+    last_name: str
+    birth_date: dt.date | None
+    class_name: str
+    caregivers: list[CaregiverRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$")
+
+
+def parse_date(text: str, today: dt.date) -> dt.date:
+    """dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, dd/mm/yy) or yyyy-mm-dd. ValueError otherwise."""
+    text = text.strip()
+    match = _DATE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        if year < 100:
+            year += 2000 if 2000 + year <= today.year else 1900
+        return dt.date(year, month, day)
+    match = _ISO.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return dt.date(year, month, day)
+    raise ValueError(text)
+
+
+def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date) -> list[RosterRow]:
+    """Each data row checked on its own; duplicates of a pupil number are errors."""
+    index = {code: table.headers.index(col) for code, col in mapping.items() if col and col in table.headers}
+
+    def cell(row: list[str], code: str) -> str:
+        i = index.get(code)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    seen: dict[str, int] = {}
+    result = []
+    for number, raw in enumerate(table.rows, start=2):
+        row = RosterRow(
+            line=number,
+            external_key=cell(raw, "external_key")[:64],
+            first_name=cell(raw, "first_name")[:100],
+            last_name=cell(raw, "last_name")[:100],
+            birth_date=None,
+            class_name=cell(raw, "class_name")[:60],
+        )
+        if not row.external_key:
+            row.errors.append(Problem("no_key", _l("No pupil number.")))
+        elif row.external_key in seen:
+            row.errors.append(
+                Problem(
+                    "duplicate_key",
+                    _l(
+                        "Pupil number %(key)s is also on line %(line)d.",
+                        key=row.external_key,
+                        line=seen[row.external_key],
+                    ),
+                )
+            )
+        else:
+            seen[row.external_key] = number
+        if not row.first_name:
+            row.errors.append(Problem("no_first_name", _l("No first name.")))
+        if not row.last_name:
+            row.errors.append(Problem("no_last_name", _l("No last name.")))
+        birth = cell(raw, "birth_date")
+        if birth:
+            try:
+                row.birth_date = parse_date(birth, today)
+            except ValueError:
+                row.errors.append(
+                    Problem(
+                        "bad_date",
+                        _l("Date of birth %(value)s is not a date like 31/12/2019.", value=birth[:20]),
+                    )
+                )
+            else:
+                if row.birth_date > today:
+                    row.errors.append(
+                        Problem(
+                            "future_date", _l("Date of birth %(value)s is in the future.", value=birth[:20])
+                        )
+                    )
+                    row.birth_date = None
+        for n in (1, 2):
+            caregiver = _caregiver(
+                row,
+                {
+                    part: cell(raw, f"caregiver{n}_{part}")
+                    for part in ("first_name", "last_name", "phone", "email")
+                },
+            )
+            if caregiver is not None:
+                row.caregivers.append(caregiver)
+        names = [row.first_name, row.last_name] + [f"{c.first_name} {c.last_name}" for c in row.caregivers]
+        if any("?" in name or "\ufffd" in name for name in names):
+            row.warnings.append(
+                Problem(
+                    "lost_letters",
+                    _l(
+                        "A name contains '?': letters may have been lost when "
+                        "the file was saved. Check the spelling."
+                    ),
+                )
+            )
+        result.append(row)
+    return result
+
+
+def _caregiver(row: RosterRow, values: dict[str, str]) -> CaregiverRow | None:
+    if not any(values.values()):
+        return None
+    phone, email = values["phone"][:40] or None, values["email"][:254].lower() or None
+    if phone and len(phone_key(phone)) < 6:
+        row.warnings.append(
+            Problem("bad_phone", _l("Phone number %(value)s is left out: too few digits.", value=phone))
+        )
+        phone = None
+    if email and not EMAIL.match(email):
+        row.warnings.append(
+            Problem(
+                "bad_email",
+                _l("E-mail address %(value)s is left out: it is not an e-mail address.", value=email),
+            )
+        )
+        email = None
+    first, last = values["first_name"][:100], values["last_name"][:100]
+    if not first and not last:
+        if not (phone or email):
+            return None
+        # A contact without a name: the child's last name stands in until the intake.
+        last = row.last_name
+    if not first:
+        first, last = last, ""
+    return CaregiverRow(first_name=first, last_name=last, phone=phone, email=email)
+
+
+# --- the plan: what an import would create, update or leave alone ----------------------
+
+
+@dataclass
+class ExistingPupil:
+    id: int
+    first_name: str
+    last_name: str
+    birth_date: dt.date | None
+    class_name: str
+    left: bool
+    household_ids: list[int]
+    caregiver_keys: set[str]  # folded names of the caregivers of its households
+    caregiver_contacts: dict[str, tuple[str | None, str | None]]  # folded name → (phone, email)
+
+
+@dataclass
+class PlannedRow:
+    row: RosterRow
+    action: str  # create, update, unchanged, error
+    changes: list[str] = field(default_factory=list)  # codes: first_name, class_name, caregiver, ...
+    pupil_id: int | None = None
+
+
+@dataclass
+class Plan:
+    rows: list[PlannedRow]
+    new_classes: list[str]
+    warnings: list[Problem]
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {a: self.count(a) for a in ("create", "update", "unchanged", "error")}
+
+
+def plan_import(
+    rows: list[RosterRow],
+    existing: dict[str, ExistingPupil],
+    class_names: set[str],
+    lossy_encoding: bool = False,
+) -> Plan:
+    """What importing these rows would do, given the pupils (by key) and class names that exist."""
+    known_classes = {fold(c) for c in class_names}
+    new_classes: dict[str, str] = {}
+    planned = []
+    for row in rows:
+        if not row.ok:
+            planned.append(PlannedRow(row, "error"))
+            continue
+        if row.class_name and fold(row.class_name) not in known_classes:
+            new_classes.setdefault(fold(row.class_name), row.class_name)
+        pupil = existing.get(row.external_key)
+        if pupil is None:
+            planned.append(PlannedRow(row, "create"))
+            continue
+        changes = []
+        if row.first_name != pupil.first_name:
+            changes.append("first_name")
+        if row.last_name != pupil.last_name:
+            changes.append("last_name")
+        if row.birth_date is not None and row.birth_date != pupil.birth_date:
+            changes.append("birth_date")
+        if row.class_name and fold(row.class_name) != fold(pupil.class_name):
+            changes.append("class_name")
+        if pupil.left:
+            changes.append("back_at_school")
+        for caregiver in row.caregivers:
+            known = pupil.caregiver_contacts.get(caregiver.name_key)
+            if known is None:
+                if pupil.household_ids or not pupil.caregiver_keys:
+                    changes.append("caregiver")
+            elif (caregiver.phone and not known[0]) or (caregiver.email and not known[1]):
+                changes.append("caregiver_contact")
+        planned.append(PlannedRow(row, "update" if changes else "unchanged", changes, pupil.id))
+    warnings = []
+    if any(w.code == "lost_letters" for r in rows for w in r.warnings):
+        if lossy_encoding:
+            message = _l(
+                "Some names contain '?'. The file was probably saved in a way that loses letters such as "
+                "ë or ç (Windows-1252). Save it from Excel as 'CSV UTF-8' and upload it again, or check "
+                "those names."
+            )
+        else:
+            message = _l(
+                "Some names contain '?': letters may have been lost before the file was made. "
+                "Check those names."
+            )
+        warnings.append(Problem("lost_letters", message))
+    return Plan(planned, sorted(new_classes.values()), warnings)

@@ -1,0 +1,498 @@
+"""The intake (three parts on one page), saving part-way, editing with conflict detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from school.schoolyear import span_for, today
+from tests.conftest import login
+
+
+@pytest.fixture
+def school(app, make_user):
+    """This school year with two classes (1A with juf Ann, K2 with meester Bart) and the checklist."""
+    from school.contacts.models import ContactForm
+    from school.extensions import db
+    from school.families.models import InfoTopic, Level, SchoolClass, SchoolYear
+
+    with app.app_context():
+        span = span_for(today())
+        year = SchoolYear(starts_on=span.start, ends_on=span.end)
+        k2 = SchoolClass(school_year=year, name="K2", level=Level.KLEUTER, sort_order=2)
+        one = SchoolClass(school_year=year, name="1A", level=Level.LAGER, sort_order=10)
+        db.session.add_all([year, k2, one])
+        db.session.commit()
+        ids = {"k2": k2.id, "1a": one.id, "topics": [t.id for t in db.session.scalars(select(InfoTopic))]}
+        ids["gate"] = db.session.scalar(select(ContactForm.id).where(ContactForm.code == "gate_conversation"))
+    ids["ann"] = make_user("teacher", name="Ann Peeters", classes=(ids["1a"],))
+    ids["bart"] = make_user("teacher", name="Bart Claes", classes=(ids["k2"],))
+    return ids
+
+
+def intake_data(school, **overrides) -> dict:
+    """A complete intake: two caregivers, two children in different classes, an interpreter, an agreement."""
+    data = {
+        "submission_token": "tok-intake-1",
+        "about_child": "Zoë houdt van tekenen.",
+        "needs_from_school": "Berichten graag mondeling.",
+        "contact_language": "tr",
+        "interpreter_needed": "y",
+        "interpreter_language": "tr",
+        "written_ok": "no",
+        "digital_ok": "yes",
+        "preferred_channels": ["gate", "phone_call"],
+        "preferred_times": ["afternoon_gate"],
+        "info_explained": [str(t) for t in school["topics"][:2]],
+        "caregivers-0-first_name": "Ayşe",
+        "caregivers-0-last_name": "Çelik",
+        "caregivers-0-kinship": "mother",
+        "caregivers-0-phone": "+32 470 12 34 56",
+        "caregivers-0-email": "ayse@example.be",
+        "caregivers-0-contact_language": "",
+        "caregivers-1-first_name": "Mehmet",
+        "caregivers-1-last_name": "Çelik",
+        "caregivers-1-kinship": "father",
+        "caregivers-1-phone": "",
+        "caregivers-1-email": "",
+        "caregivers-1-contact_language": "nl",
+        "children-0-first_name": "Zoë",
+        "children-0-last_name": "Çelik",
+        "children-0-birth_date": "2019-03-04",
+        "children-0-class_id": str(school["1a"]),
+        "children-1-first_name": "Emre",
+        "children-1-last_name": "Çelik",
+        "children-1-birth_date": "2021-06-01",
+        "children-1-class_id": str(school["k2"]),
+        "agreements-0-form_id": str(school["gate"]),
+        "agreements-0-every_days": "14",
+        "agreements-0-occasion": "",
+        "contact_person_id": "",
+        "consent_external": "y",
+        "intake_mediator": "professional_interpreter",
+        "finish": "1",
+    }
+    data.update(overrides)
+    return data
+
+
+def form_id(app, code: str) -> int:
+    from school.contacts.models import ContactForm
+    from school.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(select(ContactForm.id).where(ContactForm.code == code))
+
+
+def test_intake_page_has_three_parts_and_the_agreement(app, client, login_as, school):
+    login_as("reception")
+    response = client.get("/families/intake")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for part in ("part-relation", "part-information", "part-administration", "part-agreement"):
+        assert f'id="{part}"' in html
+    assert "Nieuwe inschrijving" in html
+    assert 'name="submission_token"' in html
+    assert "Gesprek aan de schoolpoort" in html  # the catalogue in the agreement's list
+    assert "Een rondleiding in de school" in html  # the checklist
+
+
+def test_a_finished_intake_saves_the_household_and_logs_the_intake(app, client, login_as, school):
+    from school.contacts.models import ContactMoment, Initiative, Mediator, Reach
+    from school.extensions import db
+    from school.families.models import Household, IntakeStatus
+    from school.grid import Quadrant
+    from school.privacy.models import AuditEvent
+
+    user_id = login_as("reception")
+    gate = form_id(app, "gate_conversation")
+    response = client.post(
+        "/families/intake", data=intake_data(school, **{"agreements-0-form_id": str(gate)})
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        household = db.session.scalar(select(Household))
+        assert response.headers["Location"] == f"/families/{household.id}"
+        assert household.display_name == "Çelik"
+        assert household.intake_status is IntakeStatus.DONE
+        assert household.intake_on == today()
+        assert household.interpreter_needed and household.interpreter_language == "tr"
+        assert household.written_ok is False and household.digital_ok is True
+        assert household.preferred_channels == ["gate", "phone_call"]
+        assert household.info_explained == sorted(school["topics"][:2])
+        assert household.consent_external and household.consent_external_at is not None
+        assert [c.first_name for c in household.caregivers] == ["Ayşe", "Mehmet"]
+        assert {p.first_name: p.school_class.name for p in household.pupils} == {"Zoë": "1A", "Emre": "K2"}
+        assert [(a.form_id, a.every_days) for a in household.agreements] == [(gate, 14)]
+        # the youngest child (Emre, K2) → meester Bart
+        assert household.contact_person_id == school["bart"]
+        moment = db.session.scalar(select(ContactMoment).where(ContactMoment.household_id == household.id))
+        assert moment.form.code == "enrolment_interview"
+        assert moment.quadrant is Quadrant.FORMAL_ORAL
+        assert moment.reach is Reach.TWO_WAY and moment.initiative is Initiative.SCHOOL
+        assert moment.mediator is Mediator.PROFESSIONAL_INTERPRETER
+        assert moment.occurred_on == today() and moment.logged_by_id == user_id
+        actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        assert "family.created" in actions
+        created = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "family.created"))
+        assert "Zoë" not in str(created.detail) and "tekenen" not in str(created.detail)
+        assert "zoe celik" in household.search_key and "470123456" in household.search_key
+
+
+def test_a_double_submit_saves_once(app, client, login_as, school):
+    from school.contacts.models import ContactMoment
+    from school.extensions import db
+    from school.families.models import Household
+
+    login_as("reception")
+    first = client.post("/families/intake", data=intake_data(school))
+    second = client.post("/families/intake", data=intake_data(school))
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Household)) == 1
+        assert db.session.scalar(select(func.count()).select_from(ContactMoment)) == 1
+
+
+def test_errors_give_422_with_everything_typed_still_there(app, client, login_as, school):
+    from school.extensions import db
+    from school.families.models import Household
+
+    login_as("reception")
+    data = intake_data(
+        school,
+        **{
+            "children-1-class_id": "",  # a class is needed to finish
+            "caregivers-0-email": "not-an-address",
+            "interpreter_language": "",
+        },
+    )
+    response = client.post("/families/intake", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html and "Er is nog niets bewaard" in html or "nog niets bewaard" in html
+    assert 'value="Ayşe"' in html and 'value="Mehmet"' in html and 'value="not-an-address"' in html
+    assert "Zoë houdt van tekenen." in html
+    assert 'aria-invalid="true"' in html
+    assert 'id="children-1-class_id-error"' in html
+    assert 'id="interpreter_language-error"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Household)) == 0
+
+
+def test_saved_part_way_is_a_draft_without_an_intake_moment_then_finished(app, client, login_as, school):
+    from school.contacts.models import ContactMoment
+    from school.extensions import db
+    from school.families.models import Household, IntakeStatus
+
+    login_as("reception")
+    data = intake_data(school, **{"children-1-class_id": ""})
+    del data["finish"]
+    data["save_draft"] = "1"
+    response = client.post("/families/intake", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        household = db.session.scalar(select(Household))
+        assert household.intake_status is IntakeStatus.DRAFT
+        assert db.session.scalar(select(func.count()).select_from(ContactMoment)) == 0
+        hid, version = household.id, household.version
+    assert response.headers["Location"] == f"/families/{hid}/edit"
+    page = client.get(f"/families/{hid}/edit").get_data(as_text=True)
+    assert "Inschrijving afronden" in page and 'value="Emre"' in page
+    finish = form_values(page)
+    assert finish["submission_token"]
+    finish["children-1-class_id"] = str(school["k2"])
+    finish["finish"] = "1"
+    response = client.post(f"/families/{hid}/edit", data=finish)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        household = db.session.get(Household, hid)
+        assert household.intake_status is IntakeStatus.DONE
+        assert household.version > version
+        assert len(household.pupils) == 2 and len(household.caregivers) == 2
+        assert db.session.scalar(select(func.count()).select_from(ContactMoment)) == 1
+
+
+class _FormValues(HTMLParser):
+    """What a browser would send for the form #family-form (without pressing a button)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._options: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button"):
+            if a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.data.append((name, a.get("value", "y")))
+            else:
+                self.data.append((name, a.get("value", "")))
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select:
+            self._options.append((a.get("value", ""), "selected" in a))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data.append((name, ""))
+
+    def handle_data(self, data):
+        if self._textarea:
+            name, value = self.data[-1]
+            self.data[-1] = (name, value + data)
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select:
+            chosen = [v for v, selected in self._options if selected] or [
+                self._options[0][0] if self._options else ""
+            ]
+            self.data.append((self._select, chosen[0]))
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_values(html: str) -> MultiDict:
+    parser = _FormValues()
+    parser.feed(html)
+    values = MultiDict()
+    for name, value in parser.data:
+        if name != "csrf_token":
+            values.add(name, value.removeprefix("\r\n").removeprefix("\n"))
+    return values
+
+
+def test_teachers_cannot_do_intakes(app, client, login_as, school):
+    login_as("teacher")
+    assert client.get("/families/intake").status_code == 404
+    assert client.post("/families/intake", data={"finish": "1"}).status_code == 404
+    assert client.get("/families/1/edit").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["reception", "admin", "director", "care"])
+def test_who_may_do_intakes(app, client, login_as, school, role):
+    login_as(role)
+    assert client.get("/families/intake").status_code == 200
+
+
+def test_add_caregiver_row_keeps_what_was_typed(app, client, htmx, make_user, school):
+    user_id = make_user("reception")
+    login(htmx, app, user_id)
+    data = intake_data(school)
+    del data["finish"]
+    data["add_caregiver"] = "1"
+    response = htmx.post("/families/intake", data=data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<form id="family-form"')
+    assert 'name="caregivers-2-first_name"' in html and 'value="Mehmet"' in html
+    assert 'data-focus="caregivers-2-first_name"' in html
+    assert "family-form-changed" in response.headers["HX-Trigger"]
+
+
+def test_an_existing_child_is_linked_not_duplicated(app, client, login_as, school):
+    """A second household after a separation: the child is found and linked."""
+    from school.extensions import db
+    from school.families.models import Household, Pupil
+
+    login_as("reception")
+    assert client.post("/families/intake", data=intake_data(school)).status_code == 302
+    with app.app_context():
+        zoe = db.session.scalar(select(Pupil).where(Pupil.first_name == "Zoë"))
+        zoe_id = zoe.id
+    # look the child up accent-insensitively, then link her
+    data = {
+        "submission_token": "tok-2",
+        "pupil_query": "zoe celik",
+        "find_pupil": "1",
+        "caregivers-0-first_name": "Jan",
+        "caregivers-0-last_name": "Maes",
+        "caregivers-0-kinship": "father",
+    }
+    html = client.post("/families/intake", data=data).get_data(as_text=True)
+    assert f'name="link_pupil" value="{zoe_id}"' in html
+    data.pop("find_pupil")
+    data["link_pupil"] = str(zoe_id)
+    html = client.post("/families/intake", data=data).get_data(as_text=True)
+    assert f'name="children-0-pupil_id" type="hidden" value="{zoe_id}"' in html
+    data.pop("link_pupil")
+    data.update(
+        {
+            "children-0-pupil_id": str(zoe_id),
+            "children-0-first_name": "Zoë",
+            "children-0-last_name": "Çelik",
+            "children-0-class_id": str(school["1a"]),
+            "finish": "1",
+        }
+    )
+    response = client.post("/families/intake", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Pupil)) == 2
+        zoe = db.session.get(Pupil, zoe_id)
+        assert sorted(h.display_name for h in zoe.households) == ["Maes – Çelik", "Çelik"]
+        assert db.session.scalar(select(func.count()).select_from(Household)) == 2
+
+
+def test_duplicate_phone_is_shown_and_can_be_passed(app, client, login_as, school):
+    from school.extensions import db
+    from school.families.models import Household
+
+    login_as("reception")
+    assert client.post("/families/intake", data=intake_data(school)).status_code == 302
+    other = intake_data(
+        school,
+        submission_token="tok-other",
+        **{
+            "caregivers-0-first_name": "Sara",
+            "caregivers-0-last_name": "Janssens",
+            "caregivers-0-email": "",
+            "caregivers-0-phone": "0470/12.34.56",
+            "caregivers-1-first_name": "",
+            "caregivers-1-last_name": "",
+            "children-0-first_name": "Lena",
+            "children-0-last_name": "Janssens",
+            "children-1-first_name": "",
+            "children-1-last_name": "",
+            "children-1-birth_date": "",
+            "children-1-class_id": "",
+        },
+    )
+    response = client.post("/families/intake", data=other)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="duplicate-warning"' in html and "Çelik" in html
+    assert 'name="duplicates_ack" type="hidden" value="1"' in html
+    other["duplicates_ack"] = "1"
+    assert client.post("/families/intake", data=other).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Household)) == 2
+
+
+def test_duplicate_check_fragment(app, htmx, make_user, school):
+    user_id = make_user("reception")
+    login(htmx, app, user_id)
+    htmx.post("/families/intake", data=intake_data(school))
+    response = htmx.get("/families/duplicates", query_string={"caregivers-0-phone": "0032 470 123456"})
+    assert response.status_code == 200
+    assert "Çelik" in response.get_data(as_text=True)
+    response = htmx.get("/families/duplicates", query_string={"caregivers-0-email": "nobody@example.be"})
+    assert "duplicate-warning" not in response.get_data(as_text=True)
+
+
+def test_future_birth_date_is_refused(app, client, login_as, school):
+    login_as("reception")
+    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    response = client.post(
+        "/families/intake", data=intake_data(school, **{"children-0-birth_date": tomorrow})
+    )
+    assert response.status_code == 422
+    assert 'id="children-0-birth_date-error"' in response.get_data(as_text=True)
+
+
+def test_a_stale_edit_shows_both_versions_and_never_overwrites(app, make_user, school):
+    from school.extensions import db
+    from school.families.models import Household
+
+    first, second = app.test_client(), app.test_client()
+    login(first, app, make_user("reception", name="Rita Onthaal"))
+    login(second, app, make_user("care", name="Carla Zorg"))
+    assert first.post("/families/intake", data=intake_data(school)).status_code == 302
+    with app.app_context():
+        hid = db.session.scalar(select(Household.id))
+    form_a = form_values(first.get(f"/families/{hid}/edit").get_data(as_text=True))
+    form_b = form_values(second.get(f"/families/{hid}/edit").get_data(as_text=True))
+    form_a["contact_note"] = "Bellen na 17 uur."
+    form_a["save"] = "1"
+    assert first.post(f"/families/{hid}/edit", data=form_a).status_code == 302
+    form_b["contact_note"] = "Liefst via de brugfiguur."
+    form_b["save"] = "1"
+    response = second.post(f"/families/{hid}/edit", data=form_b)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'id="edit-conflict"' in html and "Rita Onthaal" in html
+    assert "Bellen na 17 uur." in html and "Liefst via de brugfiguur." in html  # both versions
+    with app.app_context():
+        assert db.session.get(Household, hid).contact_note == "Bellen na 17 uur."
+    # the same submission again (a double click) is a conflict too, never a silent save
+    assert second.post(f"/families/{hid}/edit", data=form_b).status_code == 409
+    # saving the re-shown form (which carries the new version) keeps the second version, deliberately
+    again = form_values(html)
+    again["save"] = "1"
+    assert second.post(f"/families/{hid}/edit", data=again).status_code == 302
+    with app.app_context():
+        assert db.session.get(Household, hid).contact_note == "Liefst via de brugfiguur."
+
+
+def test_an_edit_submitted_twice_saves_once(app, client, login_as, school):
+    from school.extensions import db
+    from school.families.models import Household
+    from school.privacy.models import AuditEvent
+
+    login_as("reception")
+    client.post("/families/intake", data=intake_data(school))
+    with app.app_context():
+        hid = db.session.scalar(select(Household.id))
+    data = form_values(client.get(f"/families/{hid}/edit").get_data(as_text=True))
+    data["help_offer"] = "Soep maken voor het schoolfeest."
+    data["save"] = "1"
+    assert client.post(f"/families/{hid}/edit", data=data).status_code == 302
+    response = client.post(f"/families/{hid}/edit", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == f"/families/{hid}"
+    with app.app_context():
+        updates = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "family.updated")).all()
+        assert len(updates) == 1
+        assert "help_offer" in updates[0].detail["fields"]
+        assert "Soep" not in str(updates[0].detail)
+
+
+def test_removing_a_caregiver_and_unlinking_a_child(app, client, login_as, school):
+    from school.extensions import db
+    from school.families.models import Household, Pupil
+
+    login_as("reception")
+    client.post("/families/intake", data=intake_data(school))
+    with app.app_context():
+        hid = db.session.scalar(select(Household.id))
+    data = form_values(client.get(f"/families/{hid}/edit").get_data(as_text=True))
+    data["caregivers-1-remove"] = "y"
+    assert data["children-0-first_name"] == "Emre"
+    data["children-0-remove"] = "y"
+    data["save"] = "1"
+    assert client.post(f"/families/{hid}/edit", data=data).status_code == 302
+    with app.app_context():
+        household = db.session.get(Household, hid)
+        assert [c.first_name for c in household.caregivers] == ["Ayşe"]
+        assert [p.first_name for p in household.pupils] == ["Zoë"]
+        assert db.session.scalar(select(func.count()).select_from(Pupil)) == 2  # unlinked, not deleted
+        assert "mehmet" not in household.search_key and "emre" not in household.search_key
+
+
+def test_topics_page_renames_and_adds(app, client, login_as, school):
+    from school.extensions import db
+    from school.families.models import InfoTopic
+
+    login_as("admin")
+    page = client.get("/families/topics")
+    assert page.status_code == 200
+    data = form_values(page.get_data(as_text=True).split('id="topics-form"')[1])
+    data["topics-0-label"] = "Ons schoolreglement"
+    data["new_label"] = "De zwemlessen"
+    assert client.post("/families/topics", data=data).status_code == 302
+    with app.app_context():
+        labels = [t.label for t in db.session.scalars(select(InfoTopic).order_by(InfoTopic.sort_order))]
+        assert labels[0] == "Ons schoolreglement" and labels[-1] == "De zwemlessen"
+    assert "Ons schoolreglement" in client.get("/families/intake").get_data(as_text=True)
+
+
+def test_teachers_and_reception_cannot_change_the_checklist(app, client, login_as):
+    login_as("reception")
+    assert client.get("/families/topics").status_code == 404

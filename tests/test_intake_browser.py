@@ -1,0 +1,143 @@
+"""Reception at the desk, in Dutch, in Chromium: an intake on one page, then finding the family."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+
+from school.schoolyear import span_for, today
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.browser
+
+DESK = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def desk(browser):
+    context = browser.new_context(viewport=DESK, locale="nl-BE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def school(app, make_user):
+    from school.extensions import db
+    from school.families.models import Level, SchoolClass, SchoolYear
+
+    with app.app_context():
+        span = span_for(today())
+        year = SchoolYear(starts_on=span.start, ends_on=span.end)
+        one_a = SchoolClass(school_year=year, name="1A", level=Level.LAGER, sort_order=10)
+        k2 = SchoolClass(school_year=year, name="K2", level=Level.KLEUTER, sort_order=2)
+        db.session.add_all([year, one_a, k2])
+        db.session.commit()
+        ids = {"1a": one_a.id, "k2": k2.id}
+    ids["bart"] = make_user("teacher", name="Bart Claes", classes=(ids["k2"],))
+    make_user("reception", email="onthaal@school.test", name="Rita Onthaal")
+    return ids
+
+
+def test_intake_of_a_family_then_find_it_by_three_letters(app, live_server, desk, school):
+    page = desk
+    browser_login(page, live_server, "onthaal@school.test")
+    started = time.monotonic()
+    page.get_by_role("button", name="Nieuwe inschrijving").click()
+    page.wait_for_url(re.compile(r"/families/intake$"))
+    assert page.get_by_role("heading", name="Nieuwe inschrijving", level=1).is_visible()
+
+    # 1. relatie
+    page.get_by_label("Wat moet de school weten over het kind?").fill("Zoë tekent graag.")
+    page.get_by_label("Taal voor contact", exact=True).select_option("tr")
+    page.get_by_label("Er is een tolk nodig").check()
+    page.get_by_label("Tolk voor welke taal").select_option("tr")
+    page.get_by_label("Een woordje aan de schoolpoort").check()
+    page.get_by_label("Telefoongesprek").check()
+    # 2. informatie
+    page.get_by_label("Een rondleiding in de school").check()
+    # 3. administratie: two caregivers (two rows are there from the start)
+    page.locator("#caregivers-0-first_name").fill("Ayşe")
+    page.locator("#caregivers-0-last_name").fill("Çelik")
+    page.locator("#caregivers-0-kinship").select_option("mother")
+    page.locator("#caregivers-0-phone").fill("0470 12 34 56")
+    page.locator("#caregivers-1-first_name").fill("Mehmet")
+    page.locator("#caregivers-1-last_name").fill("Çelik")
+    page.locator("#caregivers-1-kinship").select_option("father")
+    # two children in different classes: the second row comes with "Kind toevoegen" (htmx)
+    page.locator("#children-0-first_name").fill("Zoë")
+    page.locator("#children-0-last_name").fill("Çelik")
+    page.locator("#children-0-birth_date").fill("2019-03-04")
+    page.locator("#children-0-class_id").select_option(label="1A")
+    page.get_by_role("button", name="Kind toevoegen").click()
+    page.locator("#children-1-first_name").wait_for()
+    assert page.locator("#caregivers-0-first_name").input_value() == "Ayşe"  # nothing typed is lost
+    expect_focus = page.evaluate("document.activeElement.id")
+    assert expect_focus == "children-1-first_name"
+    page.keyboard.type("Emre")
+    page.locator("#children-1-last_name").fill("Çelik")
+    page.locator("#children-1-birth_date").fill("2021-06-01")
+    page.locator("#children-1-class_id").select_option(label="K2")
+    # the agreement: a short conversation at the gate every two weeks
+    page.locator("#agreements-0-form_id").select_option(label="Gesprek aan de schoolpoort")
+    page.locator("#agreements-0-every_days").select_option(label="om de twee weken")
+    page.get_by_label("Wie hielp bij dit gesprek").select_option("professional_interpreter")
+    page.get_by_role("button", name="Inschrijving afronden").click()
+    page.wait_for_url(re.compile(r"/families/\d+$"))
+    assert time.monotonic() - started < 180
+    assert page.get_by_text("Inschrijving van Çelik bewaard").is_visible()
+
+    from school.contacts.models import ContactMoment
+    from school.extensions import db
+    from school.families.models import Household
+    from school.grid import Quadrant
+
+    household_id = int(page.url.rsplit("/", 1)[1])
+    with app.app_context():
+        household = db.session.get(Household, household_id)
+        assert sorted(p.first_name for p in household.pupils) == ["Emre", "Zoë"]
+        assert {p.school_class.name for p in household.pupils} == {"1A", "K2"}
+        assert len(household.caregivers) == 2
+        assert household.interpreter_needed and household.interpreter_language == "tr"
+        assert [(a.form.code, a.every_days) for a in household.agreements] == [("gate_conversation", 14)]
+        assert household.contact_person_id == school["bart"]  # class teacher of the youngest child
+        moment = db.session.scalar(select(ContactMoment).where(ContactMoment.household_id == household_id))
+        assert moment.form.quadrant is Quadrant.FORMAL_ORAL  # the intake is a formal, oral contact
+
+    # find the family again: three letters of a child's name, keyboard only
+    page.get_by_role("link", name="Gezinnen").first.click()
+    search = page.get_by_label("Zoek een gezin", exact=False)
+    search.click()
+    search.press_sequentially("emr", delay=60)
+    result = page.locator(f"#family-option-{household_id}")
+    result.wait_for()
+    assert "Emre Çelik · K2" in result.inner_text() and "Zoë Çelik · 1A" in result.inner_text()
+    search.press("ArrowDown")
+    assert result.get_attribute("aria-selected") == "true"
+    search.press("Enter")
+    page.wait_for_url(re.compile(rf"/families/{household_id}$"))
+
+
+def test_accents_do_not_matter_when_typing(app, live_server, desk, school):
+    from school.extensions import db
+    from school.families.models import Caregiver, Household, Kinship, Pupil
+
+    with app.app_context():
+        db.session.add(Household(display_name="Çelik", caregivers=[
+            Caregiver(first_name="Ayşe", last_name="Çelik", kinship=Kinship.MOTHER)],
+            pupils=[Pupil(first_name="Zoë", last_name="Çelik", class_id=school["1a"])]))
+        db.session.commit()
+    page = desk
+    browser_login(page, live_server, "onthaal@school.test")
+    page.goto(f"{live_server}/families/")
+    search = page.get_by_label("Zoek een gezin", exact=False)
+    search.press_sequentially("zoe cel", delay=40)
+    page.wait_for_function("document.querySelectorAll('#family-result-list [role=option]').length === 1")
+    assert "Zoë Çelik" in page.locator("#family-result-list").inner_text()
+    page.wait_for_url(re.compile(r"q=zoe(\+|%20)cel"))  # the pushed URL renders the same list as a full page
+    page.reload()
+    assert page.locator("#family-result-list [role=option]").count() == 1

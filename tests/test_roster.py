@@ -1,0 +1,469 @@
+"""Roster import: every encoding and error path of the parser, the plan, the web steps and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from school.families import roster
+from school.families.roster import RosterError, guess_mapping, read_roster, rows_from_table
+
+FIXTURES = Path(__file__).parent / "fixtures" / "roster"
+TODAY = dt.date(2026, 11, 21)
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def make_xlsx(rows: list[list[object]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- encodings and delimiters ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "delimiter"),
+    [
+        ("belgian_excel_cp1252.csv", "cp1252", ";"),
+        ("utf8_bom_semicolon.csv", "utf-8-sig", ";"),
+        ("utf8_comma.csv", "utf-8", ","),
+        ("utf16_tab.txt", "utf-16", "\t"),
+    ],
+)
+def test_every_encoding_and_delimiter_reads_the_same_table(name, encoding, delimiter):
+    table = read_roster(fixture(name), name)
+    assert table.encoding == encoding and table.delimiter == delimiter
+    assert table.headers[:5] == ["Stamboeknummer", "Voornaam", "Naam", "Geboortedatum", "Klas"]
+    assert len(table.rows) == 4
+    assert table.rows[0][:5] == ["1001", "Zoë", "Çelik", "04/03/2019", "1A"]
+    assert table.rows[2][1] == "François"
+
+
+def test_utf16_without_bom_is_recognised():
+    data = "Stamboeknummer;Voornaam;Naam\r\n1;Zoë;Çelik\r\n".encode("utf-16-le")
+    table = read_roster(data, "x.csv")
+    assert table.encoding == "utf-16" and table.rows == [["1", "Zoë", "Çelik"]]
+    data = "Stamboeknummer;Voornaam;Naam\r\n1;Zoë;Çelik\r\n".encode("utf-16-be")
+    assert read_roster(data, "x.csv").rows == [["1", "Zoë", "Çelik"]]
+
+
+def test_a_quoted_comma_stays_in_its_field():
+    table = read_roster(fixture("utf8_comma.csv"), "utf8_comma.csv")
+    assert table.rows[2][6] == "Dubois, Hélène"
+
+
+def test_xlsx_is_read_with_dates_as_dd_mm_yyyy():
+    data = make_xlsx(
+        [
+            ["Stamboeknummer", "Voornaam", "Naam", "Geboortedatum", "Klas"],
+            [1001, "Zoë", "Çelik", dt.datetime(2019, 3, 4), "1A"],
+            [None, None, None, None, None],
+            ["1002", "Emre", "Çelik", "01/06/2021", "K2"],
+        ]
+    )
+    table = read_roster(data, "roster.xlsx")
+    assert table.encoding == "xlsx"
+    assert table.rows == [
+        ["1001", "Zoë", "Çelik", "04/03/2019", "1A"],
+        ["1002", "Emre", "Çelik", "01/06/2021", "K2"],
+    ]
+
+
+def test_duplicate_and_empty_headers_get_distinct_names():
+    table = read_roster(b"Naam;Naam;;Klas\r\na;b;c;d\r\n", "x.csv")
+    assert table.headers == ["Naam", "Naam (2)", "#3", "Klas"]
+
+
+def test_short_rows_are_padded():
+    assert read_roster(b"a;b;c\r\n1;2\r\n", "x.csv").rows == [["1", "2", ""]]
+
+
+# --- errors of the file as a whole ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "code"),
+    [
+        (b"", "x.csv", "empty"),
+        (b"\xef\xbb\xbf\r\n\r\n", "x.csv", "empty"),
+        (b"Stamboeknummer;Voornaam;Naam\r\n", "x.csv", "no_rows"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "xls"),
+        (b"%PDF-1.4 something", "roster.pdf", "not_a_spreadsheet"),
+        (b"PK\x03\x04 not really a zip", "roster.xlsx", "bad_xlsx"),
+        (b"\xff\xfe" + b"\x00\xd8", "x.csv", "bad_encoding"),  # a lone surrogate: not UTF-16
+        (b"\xef\xbb\xbfNaam;Klas\r\n\xff\xfe;1A\r\n", "x.csv", "bad_encoding"),
+        (b"a;b\x00c;d\r\n1;2;3\r\n", "x.csv", "binary"),
+    ],
+)
+def test_a_file_that_cannot_be_read_gives_a_clear_error(data, filename, code):
+    with pytest.raises(RosterError) as error:
+        read_roster(data, filename)
+    assert error.value.code == code
+
+
+def test_an_oversized_file_is_refused():
+    with pytest.raises(RosterError) as error:
+        read_roster(b"a;b\r\n" + b"1;2\r\n" * (roster.MAX_BYTES // 5 + 1), "big.csv")
+    assert error.value.code == "too_big"
+
+
+def test_too_many_rows_is_refused(monkeypatch):
+    monkeypatch.setattr(roster, "MAX_ROWS", 3)
+    with pytest.raises(RosterError) as error:
+        read_roster(b"a;b\r\n" + b"1;2\r\n" * 4, "x.csv")
+    assert error.value.code == "too_many_rows"
+    with pytest.raises(RosterError) as error:
+        read_roster(make_xlsx([["a", "b"]] + [[1, 2]] * 6), "x.xlsx")
+    assert error.value.code == "too_many_rows"
+
+
+def test_too_many_columns_is_refused(monkeypatch):
+    monkeypatch.setattr(roster, "MAX_COLUMNS", 3)
+    with pytest.raises(RosterError) as error:
+        read_roster(b"a;b;c;d\r\n1;2;3;4\r\n", "x.csv")
+    assert error.value.code == "too_many_columns"
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(monkeypatch):
+    monkeypatch.setattr(roster, "MAX_UNPACKED", 2 * 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * (3 * 1024 * 1024))
+    with pytest.raises(RosterError) as error:
+        read_roster(buffer.getvalue(), "bomb.xlsx")
+    assert error.value.code == "zip_bomb"
+
+
+def test_a_member_that_grows_too_much_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/sharedStrings.xml", b" " * (2 * 1024 * 1024))  # ratio far above 100
+    with pytest.raises(RosterError) as error:
+        read_roster(buffer.getvalue(), "x.xlsx")
+    assert error.value.code == "zip_bomb"
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    with pytest.raises(RosterError) as error:
+        read_roster(buffer.getvalue(), "x.xlsx")
+    assert error.value.code == "bad_xlsx"
+
+
+# --- mapping -----------------------------------------------------------------------------------
+
+
+def test_mapping_is_guessed_from_known_column_names():
+    table = read_roster(fixture("wisa_with_errors.csv"), "wisa.csv")
+    mapping = guess_mapping(table.headers)
+    assert mapping["external_key"] == "Leerling ID"
+    assert mapping["first_name"] == "Roepnaam"
+    assert mapping["last_name"] == "Familienaam"
+    assert mapping["birth_date"] == "Geb. datum"
+    assert mapping["class_name"] == "Klasgroep"
+    assert mapping["caregiver1_phone"] is None
+
+
+def test_the_remembered_mapping_wins_where_its_columns_exist():
+    headers = ["Nr", "Voornaam", "Naam", "Groep"]
+    mapping = guess_mapping(headers, {"external_key": "Nr", "class_name": "Groep", "birth_date": "Gone"})
+    assert mapping["external_key"] == "Nr" and mapping["class_name"] == "Groep"
+    assert mapping["birth_date"] is None
+
+
+def test_mapping_problems():
+    headers = ["Nr", "Voornaam", "Naam"]
+    problems = roster.mapping_problems({"external_key": "Nr", "first_name": "Nr", "last_name": None}, headers)
+    assert set(problems) == {"first_name", "last_name"}
+    problems = roster.mapping_problems(
+        {"external_key": "X", "first_name": "Voornaam", "last_name": "Naam"}, headers
+    )
+    assert set(problems) == {"external_key"}
+
+
+# --- rows ----------------------------------------------------------------------------------------
+
+
+def test_row_errors_are_reported_per_line():
+    table = read_roster(fixture("wisa_with_errors.csv"), "wisa.csv")
+    rows = rows_from_table(table, guess_mapping(table.headers), TODAY)
+    codes = {row.line: [p.code for p in row.errors] for row in rows}
+    assert codes == {
+        2: [],
+        3: ["duplicate_key"],
+        4: ["no_key"],
+        5: ["no_first_name"],
+        6: ["bad_date"],
+        7: ["future_date"],
+    }
+    assert rows[0].birth_date == dt.date(2019, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("04/03/2019", dt.date(2019, 3, 4)),
+        ("4/3/2019", dt.date(2019, 3, 4)),
+        ("04-03-2019", dt.date(2019, 3, 4)),
+        ("04.03.2019", dt.date(2019, 3, 4)),
+        ("2019-03-04", dt.date(2019, 3, 4)),
+        ("04/03/19", dt.date(2019, 3, 4)),
+        ("2019-03-04 00:00:00", dt.date(2019, 3, 4)),
+    ],
+)
+def test_dates(text, day):
+    assert roster.parse_date(text, TODAY) == day
+
+
+@pytest.mark.parametrize("text", ["03/04", "31/02/2019", "yesterday", "2019/13/01"])
+def test_bad_dates(text):
+    with pytest.raises(ValueError):
+        roster.parse_date(text, TODAY)
+
+
+def test_cp1252_question_marks_are_warned_about():
+    table = read_roster(fixture("belgian_excel_cp1252.csv"), "excel.csv")
+    assert table.lossy_encoding
+    rows = rows_from_table(table, guess_mapping(table.headers), TODAY)
+    assert [w.code for w in rows[0].warnings] == ["lost_letters"]
+    assert rows[2].warnings == []  # François Dubois survived Windows-1252
+    plan = roster.plan_import(rows, {}, set(), table.lossy_encoding)
+    assert [w.code for w in plan.warnings] == ["lost_letters"]
+    assert "CSV UTF-8" in str(plan.warnings[0].message)
+
+
+def test_bad_phone_and_email_are_left_out_with_a_warning():
+    table = read_roster(
+        "Nr;Voornaam;Naam;GSM ouder 1;E-mail ouder 1;Voornaam ouder 1\r\n"
+        "1;Zoë;Çelik;12;geen;Ayşe\r\n".encode(),
+        "x.csv",
+    )
+    (row,) = rows_from_table(table, guess_mapping(table.headers, {"external_key": "Nr"}), TODAY)
+    assert row.ok and {w.code for w in row.warnings} == {"bad_phone", "bad_email"}
+    assert row.caregivers[0].phone is None and row.caregivers[0].email is None
+
+
+def test_plan_counts_create_update_unchanged():
+    table = read_roster(fixture("utf8_bom_semicolon.csv"), "x.csv")
+    rows = rows_from_table(table, guess_mapping(table.headers), TODAY)
+    existing = {
+        "1001": roster.ExistingPupil(
+            1,
+            "Zoë",
+            "Çelik",
+            dt.date(2019, 3, 4),
+            "1A",
+            False,
+            [1],
+            {"ayse celik"},
+            {"ayse celik": ("0470 12 34 56", "ayse@example.be")},
+        ),
+        "1003": roster.ExistingPupil(
+            3,
+            "Francois",
+            "Dubois",
+            dt.date(2018, 11, 15),
+            "1B",
+            False,
+            [2],
+            {"helene dubois"},
+            {"helene dubois": ("+32 486 11 22 33", None)},
+        ),
+    }
+    plan = roster.plan_import(rows, existing, {"1A", "2B"})
+    assert plan.counts == {"create": 2, "update": 1, "unchanged": 1, "error": 0}
+    assert plan.rows[2].changes == ["first_name", "class_name"]
+    assert plan.new_classes == ["K2"]
+
+
+# --- the database side: web steps and CLI ------------------------------------------------------
+
+
+def _upload(client, name: str, data: bytes | None = None):
+    data = fixture(name) if data is None else data
+    return client.post(
+        "/families/import", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
+
+
+def _import(client, name: str, data: bytes | None = None):
+    response = _upload(client, name, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    preview_url = response.headers["Location"]
+    preview = client.get(preview_url)
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    mapping = dict(
+        re.findall(r'<select id="(map-[a-z0-9_]+)".*?<option value="([^"]*)" selected', html, re.S)
+    )
+    return preview_url, html, mapping
+
+
+def counts(app):
+    from school.extensions import db
+    from school.families.models import Caregiver, Household, Pupil, SchoolClass
+
+    with app.app_context():
+        return {
+            model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Pupil, Household, Caregiver, SchoolClass)
+        }
+
+
+@pytest.mark.parametrize("name", ["belgian_excel_cp1252.csv", "utf8_bom_semicolon.csv"])
+def test_upload_preview_import_and_again_changes_nothing(app, client, login_as, name):
+    from school.extensions import db
+    from school.families.models import Household, IntakeStatus, Pupil
+    from school.privacy.models import AuditEvent
+    from school.visibility.models import Setting
+
+    login_as("reception")
+    url, html, mapping = _import(client, name)
+    assert "4</strong>" in html  # four new pupils
+    if name.startswith("belgian"):
+        assert "CSV UTF-8" in html  # the lost-letters warning
+    response = client.post(url, data=mapping)
+    assert response.status_code == 302 and response.headers["Location"] == "/families/"
+    first = counts(app)
+    assert first == {"Pupil": 4, "Household": 3, "Caregiver": 2, "SchoolClass": 3}
+    with app.app_context():
+        zoe = db.session.scalar(select(Pupil).where(Pupil.external_key == "1001"))
+        assert (
+            zoe.first_name == "Zoë"
+            and zoe.birth_date == dt.date(2019, 3, 4)
+            and zoe.school_class.name == "1A"
+        )
+        emre = db.session.scalar(select(Pupil).where(Pupil.external_key == "1002"))
+        assert emre.households == zoe.households  # siblings with the same caregiver: one household
+        assert zoe.households[0].intake_status is IntakeStatus.NONE
+        assert db.session.get(Setting, "roster_mapping").value["external_key"] == "Stamboeknummer"
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "roster.imported")
+            )
+            == 1
+        )
+        versions = {h.id: h.version for h in db.session.scalars(select(Household))}
+    assert list((Path(app.instance_path) / "roster-uploads").glob("*")) == []  # deleted after import
+    # the same file again: nothing to do, nothing changes
+    url, html, mapping = _import(client, name)
+    assert re.search(r"<strong>0</strong>\s*nieuwe leerlingen", html)
+    assert re.search(r"<strong>4</strong>\s*ongewijzigd", html)
+    client.post(url, data=mapping)
+    assert counts(app) == first
+    with app.app_context():
+        assert {h.id: h.version for h in db.session.scalars(select(Household))} == versions
+
+
+def test_the_other_file_updates_what_changed(app, client, login_as):
+    login_as("admin")
+    url, _html, mapping = _import(client, "belgian_excel_cp1252.csv")
+    client.post(url, data=mapping)
+    url, html, mapping = _import(client, "utf8_bom_semicolon.csv")
+    assert "bijwerken" in html  # Ay?e → Ayşe is a new caregiver name
+    client.post(url, data=mapping)
+    url, html, mapping = _import(client, "utf8_bom_semicolon.csv")
+    assert re.search(r"<strong>4</strong>\s*ongewijzigd", html)
+
+
+def test_an_unreadable_upload_is_422_with_the_message(app, client, login_as):
+    login_as("reception")
+    response = _upload(client, "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    assert response.status_code == 422
+    assert ".xlsx" in response.get_data(as_text=True)
+    assert client.post("/families/import", data={}).status_code == 422
+
+
+def test_xlsx_upload_imports(app, client, login_as):
+    login_as("director")
+    data = make_xlsx(
+        [
+            ["Stamboeknummer", "Voornaam", "Naam", "Geboortedatum", "Klas"],
+            ["3001", "Zoë", "Çelik", dt.datetime(2019, 3, 4), "K3"],
+        ]
+    )
+    url, html, mapping = _import(client, "roster.xlsx", data)
+    client.post(url, data=mapping)
+    assert counts(app)["Pupil"] == 1
+
+
+def test_row_errors_are_left_out_and_the_rest_imported(app, client, login_as):
+    login_as("reception")
+    url, html, mapping = _import(client, "wisa_with_errors.csv")
+    assert "Leerlingnummer 2001 staat ook op regel 2." in html
+    assert "ligt in de toekomst" in html
+    client.post(url, data=mapping)
+    assert counts(app)["Pupil"] == 1
+
+
+def test_a_missing_required_column_blocks_the_import(app, client, login_as):
+    login_as("reception")
+    url, html, mapping = _import(client, "utf8_comma.csv")
+    mapping["map-external_key"] = ""
+    response = client.post(url, data=mapping)
+    assert response.status_code == 422
+    assert 'id="map-external_key-error"' in response.get_data(as_text=True)
+    assert counts(app)["Pupil"] == 0
+
+
+def test_the_mapping_preview_is_a_fragment_for_htmx(app, client, login_as):
+    login_as("reception")
+    url, html, mapping = _import(client, "utf8_comma.csv")
+    response = client.get(url, query_string=mapping, headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<form method="post"') and "<html" not in body
+
+
+def test_someone_elses_or_an_unknown_token_is_404(app, client, login_as, make_user):
+    from tests.conftest import login
+
+    login_as("reception")
+    url = _upload(client, "utf8_comma.csv").headers["Location"]
+    other = app.test_client()
+    login(other, app, make_user("admin"))
+    assert other.get(url).status_code == 404
+    assert client.get("/families/import/../../etc").status_code == 404
+    assert client.get("/families/import/" + "x" * 30).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["teacher", "care"])
+def test_who_may_not_import(app, client, login_as, role):
+    login_as(role)
+    assert client.get("/families/import").status_code == 404
+
+
+def test_cli_import_and_dry_run(app, runner, tmp_path):
+    path = FIXTURES / "utf8_bom_semicolon.csv"
+    result = runner.invoke(args=["import-roster", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "4 nieuw" in result.output and "er is niets gewijzigd" in result.output
+    assert counts(app)["Pupil"] == 0
+    result = runner.invoke(args=["import-roster", str(path)])
+    assert result.exit_code == 0, result.output
+    assert counts(app)["Pupil"] == 4
+    result = runner.invoke(args=["import-roster", str(path)])
+    assert "0 nieuw, 0 bijgewerkt, 4 ongewijzigd" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"")
+    result = runner.invoke(args=["import-roster", str(bad)])
+    assert result.exit_code == 1 and "leeg" in result.output
