@@ -11,15 +11,17 @@ from school.accounts.models import Role
 _LOG = ("contacts.quick_log", _l("Log contact"))
 _FAMILIES = ("families.index", _l("Families"))
 _FOLLOW_UPS = ("visibility.follow_ups", _l("Follow-ups"))
+_LESS_VISIBLE = ("visibility.less_visible", _l("Less visible"))
 _DASHBOARD = ("dashboard.index", _l("Dashboard"))
 _ACCOUNTS = ("admin.users", _l("Accounts"))
+_CATALOGUE = ("contacts.catalogue", _l("Catalogue"))
 
 NAVIGATION = {
-    Role.TEACHER: (_LOG, _FAMILIES, _FOLLOW_UPS),
+    Role.TEACHER: (_LOG, _FAMILIES, _LESS_VISIBLE, _FOLLOW_UPS),
     Role.RECEPTION: (_FAMILIES, _LOG),
-    Role.CARE: (_FOLLOW_UPS, _FAMILIES, _LOG, _DASHBOARD),
-    Role.DIRECTOR: (_DASHBOARD, _FAMILIES, _FOLLOW_UPS, _LOG),
-    Role.ADMIN: (_ACCOUNTS, _FAMILIES),
+    Role.CARE: (_FOLLOW_UPS, _LESS_VISIBLE, _FAMILIES, _LOG, _DASHBOARD),
+    Role.DIRECTOR: (_DASHBOARD, _LESS_VISIBLE, _FAMILIES, _FOLLOW_UPS, _LOG, _CATALOGUE),
+    Role.ADMIN: (_ACCOUNTS, _FAMILIES, _CATALOGUE),
 }
 
 

@@ -12,3 +12,78 @@
     if (form) form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
   });
 })();
+
+// === reception: find a family with the keyboard; the intake form ===
+(function () {
+  "use strict";
+  // Arrow keys move through the results under a search box; Enter opens the
+  // chosen family; Escape clears. The box keeps the focus (aria-activedescendant).
+  function options(input) {
+    var box = document.querySelector(input.getAttribute("data-search-results"));
+    return box ? Array.prototype.slice.call(box.querySelectorAll("[role=option]")) : [];
+  }
+  function choose(input, list, index) {
+    list.forEach(function (o, i) { o.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    if (index >= 0 && list[index]) {
+      input.setAttribute("aria-activedescendant", list[index].id);
+      list[index].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[data-search-results]")) return;
+    var list = options(input);
+    var current = list.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!list.length) return;
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      choose(input, list, Math.max(0, Math.min(list.length - 1, current + step)));
+    } else if (event.key === "Enter" && current >= 0) {
+      var link = list[current].querySelector("a[href]");
+      if (link) { event.preventDefault(); window.location.assign(link.href); }
+    } else if (event.key === "Escape") {
+      choose(input, list, -1);
+    }
+  });
+  // New results: nothing chosen yet.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("input[data-search-results]").forEach(function (input) {
+      if (!document.getElementById(input.getAttribute("aria-activedescendant") || "")) {
+        input.removeAttribute("aria-activedescendant");
+      }
+    });
+    focusRequested();
+  });
+  // After adding a row or linking a child, put the focus where typing goes on.
+  function focusRequested() {
+    var form = document.querySelector("form[data-focus]");
+    if (!form) return;
+    var target = document.getElementById(form.getAttribute("data-focus"));
+    form.removeAttribute("data-focus");
+    if (target) target.focus();
+  }
+  focusRequested();
+  // In the family form, Enter in a text field never submits (a half-typed
+  // intake is not saved by accident); in the child lookup it looks up.
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field.closest || !field.closest("form[data-family-form]")) return;
+    if (field.tagName !== "INPUT" || /^(submit|button|checkbox|radio)$/.test(field.type)) return;
+    event.preventDefault();
+    var clicks = field.getAttribute("data-enter-clicks");
+    if (clicks && document.getElementById(clicks)) document.getElementById(clicks).click();
+  });
+  // A plain (non-htmx) submit of a form marked data-submit-once sends once.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-submit-once")) return;
+    if (form.dataset.submitted === "1") { event.preventDefault(); return; }
+    form.dataset.submitted = "1";
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submit-once]").forEach(function (f) { delete f.dataset.submitted; });
+  });
+})();

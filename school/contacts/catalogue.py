@@ -60,13 +60,16 @@ SEED_FORMS: tuple[SeedForm, ...] = (
     SeedForm("school_rules", "Schoolreglement", _l("School rules"), FW, "school", True),
 )
 
-_LABELS = {f.code: f.label for f in SEED_FORMS}
+_SEEDS = {f.code: f for f in SEED_FORMS}
 
 
 def label_for(form) -> str:
-    """The form's name in the user's language (a school's own forms as named)."""
-    lazy = _LABELS.get(form.code or "")
-    return str(lazy) if lazy is not None else form.name
+    """The form's name in the user's language (a school's own forms, and seeded
+    forms the school renamed, as the school named them)."""
+    seed = _SEEDS.get(form.code or "")
+    if seed is None or (form.name and form.name != seed.name_nl):
+        return form.name
+    return str(seed.label)
 
 
 def seed_rows() -> list[dict]:

@@ -1,0 +1,388 @@
+"""Reading forms, contact moments and group contacts (families always through the scope)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from school import schoolyear
+from school.accounts.models import Role, User
+from school.contacts.models import ContactForm, ContactLevel, ContactMoment, GroupContact
+from school.extensions import db
+from school.families.models import Caregiver, Household, Pupil, SchoolClass, household_pupils
+from school.families.queries import current_classes
+from school.families.scope import get_household_or_404, scoped, sees_all_families
+from school.grid import QUADRANTS, Quadrant
+
+# Who may log contacts (the admin manages the school, not its families).
+LOGGERS = (Role.TEACHER, Role.RECEPTION, Role.CARE, Role.DIRECTOR)
+# Who may read any note, confidential ones included, and correct any moment.
+CORRECTORS = (Role.CARE, Role.DIRECTOR)
+CATALOGUE_EDITORS = (Role.ADMIN, Role.DIRECTOR)
+
+# The forms offered first to somebody who has logged nothing yet.
+FALLBACK_CODES = ("gate_conversation", "spontaneous_call", "diary_message", "parent_meeting")
+FAVOURITES_MAX = 6
+FAVOURITES_MIN = 4
+
+
+# --- the catalogue -------------------------------------------------------------
+
+
+def catalogue(*, broadcast: bool | None = False, active_only: bool = True) -> list[ContactForm]:
+    """Forms in catalogue order; broadcast=None gives both kinds."""
+    stmt = select(ContactForm).order_by(ContactForm.sort_order, ContactForm.id)
+    if active_only:
+        stmt = stmt.where(ContactForm.active.is_(True))
+    if broadcast is not None:
+        stmt = stmt.where(ContactForm.is_broadcast.is_(broadcast))
+    return list(db.session.scalars(stmt))
+
+
+def by_quadrant(forms: list[ContactForm]) -> list[tuple[Quadrant, list[ContactForm]]]:
+    """The forms per quadrant, in the order the grid is drawn (empty quadrants left out)."""
+    groups = [(q, [f for f in forms if f.quadrant is q]) for q in QUADRANTS]
+    return [(q, fs) for q, fs in groups if fs]
+
+
+def favourite_forms(user: User, offered: list[ContactForm]) -> list[ContactForm]:
+    """The forms this user logs most (4 to 6), topped up with the everyday ones."""
+    by_id = {f.id: f for f in offered}
+    counts = db.session.execute(
+        select(ContactMoment.form_id, func.count())
+        .where(
+            ContactMoment.logged_by_id == user.id,
+            ContactMoment.removed_at.is_(None),
+            ContactMoment.group_id.is_(None),
+        )
+        .group_by(ContactMoment.form_id)
+        .order_by(func.count().desc(), ContactMoment.form_id)
+    ).all()
+    chosen = [by_id[form_id] for form_id, _n in counts if form_id in by_id][:FAVOURITES_MAX]
+    by_code = {f.code: f for f in offered if f.code}
+    for code in FALLBACK_CODES:
+        if len(chosen) >= FAVOURITES_MIN:
+            break
+        form = by_code.get(code)
+        if form is not None and form not in chosen:
+            chosen.append(form)
+    return chosen
+
+
+def activity_forms() -> list[ContactForm]:
+    """Forms for a group activity: class and school level first, then the rest (no broadcasts)."""
+    forms = catalogue(broadcast=False)
+    group_level = [f for f in forms if f.level is not ContactLevel.FAMILY]
+    return group_level + [f for f in forms if f.level is ContactLevel.FAMILY]
+
+
+def form_or_none(form_id: int, allowed: list[ContactForm]) -> ContactForm | None:
+    return next((f for f in allowed if f.id == form_id), None)
+
+
+# --- choosing families --------------------------------------------------------
+
+
+@dataclass
+class FamilyEntry:
+    household_id: int
+    family_name: str
+    children: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    logged_today: bool = False
+
+    @property
+    def label(self) -> str:
+        return ", ".join(self.children) or self.family_name
+
+
+@dataclass
+class FamilyGroup:
+    class_id: int | None
+    title: str
+    entries: list[FamilyEntry]
+
+
+def my_class_ids(user: User) -> list[int]:
+    """The current classes a teacher teaches (in the order of the school)."""
+    current = {c.id for c in current_classes()}
+    return [c.id for c in user.classes if c.id in current]
+
+
+def class_groups(user: User, class_ids: list[int] | None) -> list[FamilyGroup]:
+    """Families per class (children's names), for the given classes or every current class.
+
+    One query for the pupils, one for 'logged today'; only families `user` may see.
+    """
+    classes = current_classes()
+    if class_ids is not None:
+        classes = [c for c in classes if c.id in set(class_ids)]
+    if not classes:
+        return []
+    rows = db.session.execute(
+        scoped(
+            select(Pupil.class_id, Pupil.first_name, Pupil.last_name, Household.id, Household.display_name)
+            .join(household_pupils, household_pupils.c.pupil_id == Pupil.id)
+            .join(Household, Household.id == household_pupils.c.household_id)
+            .where(
+                Pupil.class_id.in_([c.id for c in classes]),
+                Pupil.left_on.is_(None),
+                Household.anonymised_at.is_(None),
+            )
+            .order_by(Pupil.first_name, Pupil.last_name, Household.display_name),
+            user,
+        )
+    ).all()
+    per_class: dict[int, dict[int, FamilyEntry]] = {c.id: {} for c in classes}
+    for class_id, first, last, household_id, family_name in rows:
+        entry = per_class[class_id].setdefault(household_id, FamilyEntry(household_id, family_name))
+        entry.children.append(f"{first} {last}")
+    today = logged_today_ids({h for entries in per_class.values() for h in entries})
+    groups = []
+    for school_class in classes:
+        entries = list(per_class[school_class.id].values())
+        for entry in entries:
+            entry.logged_today = entry.household_id in today
+            entry.classes = [school_class.name]
+        groups.append(FamilyGroup(school_class.id, school_class.name, entries))
+    return groups
+
+
+def picker_groups(user: User) -> list[FamilyGroup]:
+    """What the quick log offers before anything is typed: a teacher's own classes."""
+    if sees_all_families(user):
+        return []
+    groups = class_groups(user, my_class_ids(user))
+    listed = {e.household_id for g in groups for e in g.entries}
+    others = [e for e in search_families(user, "", limit=50) if e.household_id not in listed]
+    if others:
+        groups.append(FamilyGroup(None, _("Other families you follow"), others))
+    return groups
+
+
+def search_families(user: User, q: str, limit: int = 30) -> list[FamilyEntry]:
+    """Families `user` may see whose name, a child's or a caregiver's name contains `q`."""
+    stmt = scoped(select(Household).where(Household.anonymised_at.is_(None)), user)
+    q = q.strip().lower()
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Household.display_name).like(like),
+                Household.id.in_(
+                    select(Caregiver.household_id).where(
+                        func.lower(Caregiver.first_name + " " + Caregiver.last_name).like(like)
+                    )
+                ),
+                Household.id.in_(
+                    select(household_pupils.c.household_id)
+                    .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
+                    .where(func.lower(Pupil.first_name + " " + Pupil.last_name).like(like))
+                ),
+            )
+        )
+    households = db.session.scalars(
+        stmt.options(selectinload(Household.pupils).selectinload(Pupil.school_class))
+        .order_by(Household.display_name, Household.id)
+        .limit(limit)
+    ).all()
+    today = logged_today_ids({h.id for h in households})
+    entries = []
+    for household in households:
+        pupils = [p for p in household.pupils if p.left_on is None]
+        entries.append(
+            FamilyEntry(
+                household.id,
+                household.display_name,
+                children=[p.full_name for p in pupils],
+                classes=sorted({p.school_class.name for p in pupils if p.school_class}),
+                logged_today=household.id in today,
+            )
+        )
+    return entries
+
+
+def logged_today_ids(household_ids: set[int]) -> set[int]:
+    """Which of these families already have a contact dated today (by anybody)."""
+    if not household_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ContactMoment.household_id)
+            .where(
+                ContactMoment.household_id.in_(household_ids),
+                ContactMoment.occurred_on == schoolyear.today(),
+                ContactMoment.removed_at.is_(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def household_for_log(household_id: int, user: User) -> Household:
+    """The family to log for (404 outside the user's reach), with caregivers and children."""
+    return get_household_or_404(household_id, user)
+
+
+# --- contact moments --------------------------------------------------------------
+
+
+def _moment_options():
+    return (
+        selectinload(ContactMoment.form),
+        selectinload(ContactMoment.household),
+        selectinload(ContactMoment.caregiver),
+        selectinload(ContactMoment.pupil),
+    )
+
+
+def start_of_today_utc() -> dt.datetime:
+    """Local midnight as naive UTC (how created_at is compared in every database)."""
+    local_midnight = dt.datetime.combine(schoolyear.today(), dt.time.min).astimezone()
+    return local_midnight.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def todays_moments(user: User) -> list[ContactMoment]:
+    """What `user` logged today, newest first (for 'today's list')."""
+    return list(
+        db.session.scalars(
+            select(ContactMoment)
+            .where(
+                ContactMoment.logged_by_id == user.id,
+                ContactMoment.removed_at.is_(None),
+                ContactMoment.created_at >= start_of_today_utc(),
+            )
+            .options(*_moment_options())
+            .order_by(ContactMoment.created_at.desc(), ContactMoment.id.desc())
+        )
+    )
+
+
+def moments_by_token(user: User, token: str) -> list[ContactMoment]:
+    """The moments one submission of `user` saved (removed ones included)."""
+    if not token:
+        return []
+    return list(
+        db.session.scalars(
+            select(ContactMoment)
+            .where(ContactMoment.submission_token == token, ContactMoment.logged_by_id == user.id)
+            .options(*_moment_options())
+            .order_by(ContactMoment.id)
+        )
+    )
+
+
+def moment_or_404(moment_id: int, user: User) -> ContactMoment:
+    """A moment `user` may correct: their own, or any for care and director; never a removed one."""
+    moment = db.session.get(ContactMoment, moment_id)
+    if moment is None or moment.removed_at is not None:
+        abort(404)
+    get_household_or_404(moment.household_id, user)
+    if not can_correct(user, moment):
+        abort(404)
+    return moment
+
+
+def can_correct(user: User, moment: ContactMoment) -> bool:
+    return moment.logged_by_id == user.id or user.role in CORRECTORS
+
+
+def can_read_note(user: User, moment: ContactMoment) -> bool:
+    """Confidential notes: the author, care and director. Reception reads no notes of others."""
+    if moment.logged_by_id == user.id or user.role in CORRECTORS:
+        return True
+    if user.role is Role.RECEPTION:
+        return False
+    return not moment.confidential
+
+
+# --- group contacts ------------------------------------------------------------------
+
+
+def group_or_404(group_id: int, user: User) -> GroupContact:
+    group = db.session.get(GroupContact, group_id)
+    if group is None or group.removed_at is not None:
+        abort(404)
+    if (
+        group.class_id is not None
+        and not sees_all_families(user)
+        and group.class_id not in my_class_ids(user)
+    ):
+        if group.logged_by_id != user.id:
+            abort(404)
+    return group
+
+
+def group_moments(group: GroupContact, user: User) -> list[ContactMoment]:
+    """The moments an activity created, for families `user` may see."""
+    from school.families.scope import visible_household_ids
+
+    stmt = (
+        select(ContactMoment)
+        .where(ContactMoment.group_id == group.id, ContactMoment.removed_at.is_(None))
+        .options(selectinload(ContactMoment.household))
+        .order_by(ContactMoment.id)
+    )
+    if not sees_all_families(user):
+        stmt = stmt.where(ContactMoment.household_id.in_(visible_household_ids(user)))
+    return list(db.session.scalars(stmt))
+
+
+def broadcasts_for_household(household_id: int, since: dt.date, until: dt.date) -> list[GroupContact]:
+    """Broadcasts that went to this family between two dates (inclusive), newest first.
+
+    Class-level broadcasts for the classes of the family's children, school-level
+    ones for everybody. They belong in the family's timeline but never count as
+    reaching the family (there is no contact moment behind them).
+    """
+    class_ids = (
+        select(Pupil.class_id)
+        .join(household_pupils, household_pupils.c.pupil_id == Pupil.id)
+        .where(household_pupils.c.household_id == household_id, Pupil.class_id.is_not(None))
+    )
+    return list(
+        db.session.scalars(
+            select(GroupContact)
+            .join(ContactForm, ContactForm.id == GroupContact.form_id)
+            .where(
+                ContactForm.is_broadcast.is_(True),
+                GroupContact.removed_at.is_(None),
+                GroupContact.occurred_on >= since,
+                GroupContact.occurred_on <= until,
+                or_(GroupContact.class_id.is_(None), GroupContact.class_id.in_(class_ids)),
+            )
+            .options(selectinload(GroupContact.form), selectinload(GroupContact.school_class))
+            .order_by(GroupContact.occurred_on.desc(), GroupContact.id.desc())
+        )
+    )
+
+
+def audience_choices(user: User, *, whole_school: bool) -> list[tuple[str, str]]:
+    """The classes `user` may log a group contact for (and the whole school if allowed)."""
+    from school.contacts.forms import WHOLE_SCHOOL
+
+    classes: list[SchoolClass] = current_classes()
+    if not sees_all_families(user):
+        mine = set(my_class_ids(user))
+        classes = [c for c in classes if c.id in mine]
+    choices = [(str(c.id), c.name) for c in classes]
+    if whole_school:
+        choices.append((WHOLE_SCHOOL, _("The whole school")))
+    return choices
+
+
+def class_name(class_id: int | None) -> str | None:
+    if class_id is None:
+        return None
+    school_class = db.session.get(SchoolClass, class_id)
+    return school_class.name if school_class else None
+
+
+def counts_by_reach(moments: list[ContactMoment]) -> Counter:
+    return Counter(m.reach.value for m in moments)
