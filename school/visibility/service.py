@@ -1,17 +1,216 @@
-"""Follow-ups and what a new contact moment means for them.
+"""Follow-ups, signal thresholds, and what a new contact moment means for them.
 
 Interface used by the contacts package: after saving contact moments it calls
 `after_contacts_logged(moments)` in the same transaction (before commit).
+
+Only a TWO-WAY moment closes a follow-up. DOMAIN.md: a follow-up "is closed by
+logging a contact that really reached the family", and a one-way message (a
+letter, a note in the diary, a report) is not a conversation: the plan was made
+because the school had not really reached the family, so a message that may or
+may not have been read does not end it. A broadcast never counts, nor a removed
+moment; an attempt that did not reach the family obviously does not either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from school.accounts.models import User
+from school.contacts.models import ContactForm, ContactMoment, Reach
+from school.extensions import db
+from school.families.models import Household
+from school.privacy import audit
+from school.schoolyear import utcnow
+from school.visibility.models import Approach, FollowUp, FollowUpStatus, Setting
+from school.visibility.signals import SETTING_KEY, Thresholds
 
 
-def after_contacts_logged(moments: Sequence) -> None:
-    """Close the open follow-ups of families these moments really reached.
+def closes_follow_ups(moment: ContactMoment, broadcast_form_ids: Collection[int] = frozenset()) -> bool:
+    """Did this (flushed) moment really reach the family: two-way, not removed, not a broadcast?"""
+    return (
+        moment.removed_at is None
+        and moment.reach == Reach.TWO_WAY
+        and moment.form_id not in broadcast_form_ids
+    )
 
-    Filled in by the visibility work (issue 5); until then it changes nothing.
+
+def after_contacts_logged(moments: Sequence[ContactMoment]) -> list[FollowUp]:
+    """Close the open follow-ups of the families these moments really reached.
+
+    Called in the caller's transaction, before its commit; never commits. Each
+    closed follow-up gets status DONE, the moment that closed it (the latest
+    reaching moment of that household in the batch) and the time, and an
+    audit event. Returns the follow-ups it closed.
+
+    Also safe for corrected or removed moments: a moment that no longer
+    reaches the family (its reach changed, or it was removed) reopens the
+    follow-ups it had closed.
     """
-    return None
+    if not moments:
+        return []
+    db.session.flush()  # the moments need their ids
+    broadcast_forms = set(
+        db.session.scalars(select(ContactForm.id).where(ContactForm.is_broadcast.is_(True)))
+    )
+    closing: dict[int, ContactMoment] = {}
+    taken_back = [m for m in moments if not closes_follow_ups(m, broadcast_forms)]
+    if taken_back:
+        after_contacts_removed(taken_back)
+    for moment in moments:
+        if not closes_follow_ups(moment, broadcast_forms):
+            continue
+        best = closing.get(moment.household_id)
+        if best is None or (moment.occurred_on, moment.id) > (best.occurred_on, best.id):
+            closing[moment.household_id] = moment
+    if not closing:
+        return []
+    open_ones = db.session.scalars(
+        select(FollowUp).where(
+            FollowUp.household_id.in_(closing),
+            FollowUp.status.in_((FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)),
+        )
+    ).all()
+    now = utcnow()
+    for follow_up in open_ones:
+        moment = closing[follow_up.household_id]
+        follow_up.status = FollowUpStatus.DONE
+        follow_up.closed_by_moment_id = moment.id
+        follow_up.closed_at = now
+        audit.record(
+            "follow_up.updated", object_type="follow_up", object_id=follow_up.id,
+            household_id=follow_up.household_id, status=FollowUpStatus.DONE.value, closed_by_moment=moment.id,
+        )
+    return list(open_ones)
+
+
+def after_contacts_removed(moments: Sequence[ContactMoment]) -> list[FollowUp]:
+    """Reopen the follow-ups that these (now removed) moments had closed; never commits.
+
+    For the contacts package's undo and removal (calling after_contacts_logged
+    with the removed moments does the same): a contact that is taken back no
+    longer reached the family, so the plan is open again.
+    """
+    ids = [m.id for m in moments if m.id is not None]
+    if not ids:
+        return []
+    reopened = db.session.scalars(
+        select(FollowUp).where(FollowUp.closed_by_moment_id.in_(ids), FollowUp.status == FollowUpStatus.DONE)
+    ).all()
+    for follow_up in reopened:
+        follow_up.status = FollowUpStatus.OPEN
+        follow_up.closed_by_moment_id = None
+        follow_up.closed_at = None
+        audit.record(
+            "follow_up.updated", object_type="follow_up", object_id=follow_up.id,
+            household_id=follow_up.household_id, status=FollowUpStatus.OPEN.value, reopened=True,
+        )
+    return list(reopened)
+
+
+def record_family_view(household: Household) -> None:
+    """A part of the family page opened as a page of its own is a view of the family too."""
+    audit.record("family.viewed", object_type="household", object_id=household.id, household_id=household.id)
+    db.session.commit()
+
+
+# --- follow-ups ---------------------------------------------------------------
+
+
+def create_follow_up(
+    household: Household, *, owner: User, approach: Approach, due_on: dt.date | None,
+    note: str | None, signal_code: str | None, created_by: User,
+) -> FollowUp:
+    follow_up = FollowUp(
+        household_id=household.id, owner_id=owner.id, approach=approach, due_on=due_on,
+        note=(note or "").strip() or None, signal_code=signal_code or None, created_by_id=created_by.id,
+        status=FollowUpStatus.OPEN,
+    )
+    db.session.add(follow_up)
+    db.session.flush()
+    audit.record(
+        "follow_up.created", object_type="follow_up", object_id=follow_up.id, household_id=household.id,
+        signal=signal_code, owner=owner.id,
+    )
+    db.session.commit()
+    return follow_up
+
+
+@dataclass
+class Conflict(Exception):
+    """Somebody else changed the follow-up since the form was opened."""
+
+    current: FollowUp
+
+
+MANUAL_STATUSES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS, FollowUpStatus.CLOSED)
+
+
+def update_follow_up(
+    follow_up: FollowUp, *, expected_version: int, status: FollowUpStatus, owner: User,
+    approach: Approach, due_on: dt.date | None, note: str | None, closing_reason: str | None,
+) -> FollowUp:
+    """Change a follow-up by hand (optimistic locking on `version`).
+
+    Raises Conflict when `expected_version` is not the stored one: the caller
+    shows both versions and lets the user decide.
+    """
+    if follow_up.version != expected_version:
+        raise Conflict(follow_up)
+    if status not in MANUAL_STATUSES and status is not follow_up.status:
+        raise ValueError(status)
+    changed = []
+    for name, value in (
+        ("status", status), ("owner_id", owner.id), ("approach", approach), ("due_on", due_on),
+        ("note", (note or "").strip() or None),
+    ):
+        if getattr(follow_up, name) != value:
+            setattr(follow_up, name, value)
+            changed.append(name)
+    if status is FollowUpStatus.CLOSED:
+        reason = (closing_reason or "").strip() or None
+        if follow_up.closing_reason != reason:
+            follow_up.closing_reason = reason
+            changed.append("closing_reason")
+        if follow_up.closed_at is None:
+            follow_up.closed_at = utcnow()
+    elif status.is_open:
+        follow_up.closed_at = None
+        follow_up.closing_reason = None
+        follow_up.closed_by_moment_id = None
+    if not changed:
+        return follow_up
+    audit.record(
+        "follow_up.updated", object_type="follow_up", object_id=follow_up.id,
+        household_id=follow_up.household_id, status=follow_up.status.value, changed=changed,
+    )
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(db.session.get(FollowUp, follow_up.id)) from None
+    return follow_up
+
+
+# --- thresholds -----------------------------------------------------------------
+
+
+def save_thresholds(values: dict[str, int], user: User) -> Thresholds:
+    thresholds = Thresholds.from_mapping(values)
+    setting = db.session.get(Setting, SETTING_KEY)
+    if setting is None:
+        setting = Setting(key=SETTING_KEY, value={})
+        db.session.add(setting)
+    before = Thresholds.from_mapping(setting.value).as_dict()
+    setting.value = thresholds.as_dict()
+    setting.updated_by_id = user.id
+    audit.record(
+        "settings.updated", object_type="setting", key=SETTING_KEY,
+        changed=sorted(k for k, v in setting.value.items() if before.get(k) != v),
+    )
+    db.session.commit()
+    return thresholds

@@ -1,0 +1,101 @@
+"""Follow-up and threshold forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from school import schoolyear
+from school.visibility.models import Approach, FollowUpStatus
+from school.visibility.signals import CODES, LIMITS, SIGNAL_TITLES
+
+NOTE_MAX = 2000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class DueDate:
+    """A due date from today up to a year ahead (a plan, so never in the past)."""
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        today = schoolyear.today()
+        if field.data < today:
+            raise ValidationError(_l("Choose today or a later day."))
+        if field.data > today + dt.timedelta(days=366):
+            raise ValidationError(_l("Choose a day within a year from today."))
+
+
+class FollowUpForm(FlaskForm):
+    signal_code = SelectField(_l("Because of"), choices=[], validate_choice=True)
+    owner = SelectField(_l("Who follows up"), coerce=int, choices=[], validators=[InputRequired()])
+    approach = SelectField(_l("Approach"), choices=[], validators=[DataRequired()])
+    due_on = DateField(
+        _l("Due date"), validators=[Optional(), DueDate()],
+        render_kw={"autocomplete": "off"},
+    )
+    note = TextAreaField(
+        _l("Plan (optional)"), validators=[Optional(), Length(max=NOTE_MAX)], filters=[_strip],
+        render_kw={"rows": 3},
+    )
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = [(u.id, f"{u.name} · {u.role.label}") for u in owners]
+        self.approach.choices = [(a.value, a.label) for a in Approach]
+        self.signal_code.choices = [("", _l("no particular signal"))] + [
+            (code, SIGNAL_TITLES[code]) for code in CODES
+        ]
+
+
+STATUS_CHOICES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS, FollowUpStatus.CLOSED)
+
+
+class FollowUpEditForm(FollowUpForm):
+    status = SelectField(_l("Status"), choices=[], validators=[DataRequired()])
+    closing_reason = TextAreaField(
+        _l("Reason for closing"), validators=[Length(max=NOTE_MAX)], filters=[_strip], render_kw={"rows": 2},
+    )
+    version = HiddenField()
+
+    def __init__(self, *args, current_status: FollowUpStatus | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        statuses = list(STATUS_CHOICES)
+        if current_status is FollowUpStatus.DONE:
+            statuses.insert(2, FollowUpStatus.DONE)
+        self.status.choices = [(s.value, s.label) for s in statuses]
+        # A plan for a day that has passed may keep its date while it is edited.
+        self.due_on.validators = [Optional()]
+
+    def validate_closing_reason(self, field):
+        if self.status.data == FollowUpStatus.CLOSED.value and not field.data:
+            raise ValidationError(_l("Say why the follow-up is closed without a contact."))
+
+    def validate_version(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError(_l("Reload the page and try again."))
+
+
+class ThresholdsForm(FlaskForm):
+    """One number per threshold; the labels and reasons are in the template."""
+
+
+for _name, (_low, _high) in LIMITS.items():
+    setattr(
+        ThresholdsForm, _name,
+        IntegerField(
+            _name,
+            validators=[
+                InputRequired(message=_l("Fill in a number.")),
+                NumberRange(min=_low, max=_high, message=_l("Use a number from %(min)s to %(max)s.")),
+            ],
+            render_kw={"inputmode": "numeric", "min": _low, "max": _high},
+        ),
+    )

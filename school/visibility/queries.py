@@ -1,0 +1,442 @@
+"""Reading less-visible families, follow-ups and the family page (always through the scope).
+
+Every list here takes a bounded number of queries whatever the number of
+families: the households come in as a SELECT of ids (the scope), never as one
+query per family.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask import abort, current_app, url_for
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
+
+from school import schoolyear
+from school.accounts.models import Role, User, class_teachers
+from school.contacts.models import ContactForm, ContactMoment
+from school.extensions import db
+from school.families.models import Household, Pupil, SchoolClass, household_pupils
+from school.families.queries import current_school_year
+from school.families.scope import get_household_or_404, sees_all_families, visible_household_ids
+from school.grid import GRID_COLUMNS, GRID_ROWS, Quadrant
+from school.visibility.models import FollowUp, FollowUpStatus, Setting
+from school.visibility.signals import (
+    CODES,
+    SETTING_KEY,
+    SIGNAL_TITLES,
+    Signal,
+    Suggestion,
+    Thresholds,
+    evaluate,
+    suggest,
+)
+from school.visibility.summary import FamilySummary, build_summaries, summary_for
+
+OPEN_STATUSES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
+TIMELINE_PAGE_SIZE = 20
+LIST_PAGE_SIZE = 50
+FOLLOW_UP_ROLES = (Role.TEACHER, Role.CARE, Role.DIRECTOR)
+
+
+def load_thresholds() -> Thresholds:
+    setting = db.session.get(Setting, SETTING_KEY)
+    return Thresholds.from_mapping(setting.value if setting else None)
+
+
+def has_endpoint(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def url_if(endpoint: str, **values) -> str | None:
+    """A URL for `endpoint`, or None while that page does not exist (yet)."""
+    return url_for(endpoint, **values) if has_endpoint(endpoint) else None
+
+
+# --- the less-visible list ---------------------------------------------------
+
+
+@dataclass
+class FamilyRow:
+    id: int
+    name: str
+    summary: FamilySummary
+    signals: list[Signal]
+    children: list[tuple[str, str | None]] = field(default_factory=list)
+    open_follow_ups: int = 0
+    overdue_follow_ups: int = 0
+
+    @property
+    def has_plan(self) -> bool:
+        return self.open_follow_ups > 0
+
+
+@dataclass
+class LessVisible:
+    rows: list[FamilyRow]  # this page
+    families: int  # families in the user's reach (and class filter)
+    flagged: int
+    without_plan: int
+    shown: int  # after the signal / without-plan filter
+    counts: dict[str, int]  # flagged families per signal
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.shown // self.per_page))
+
+
+SORTS = ("personal", "name")
+
+
+def families_in_reach(user: User, class_id: int | None = None):
+    """A SELECT of the ids of the current families `user` may see (optionally of one class)."""
+    current = (
+        select(household_pupils.c.household_id)
+        .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
+        .where(Pupil.left_on.is_(None))
+    )
+    if class_id is not None:
+        current = current.where(Pupil.class_id == class_id)
+    return select(Household.id).where(
+        Household.id.in_(visible_household_ids(user)),
+        Household.anonymised_at.is_(None),
+        Household.id.in_(current),
+    )
+
+
+def less_visible(
+    user: User, *, signal: str | None = None, class_id: int | None = None, sort: str = "personal",
+    without_plan: bool = False, page: int = 1, today: dt.date | None = None,
+) -> LessVisible:
+    """The flagged families in `user`'s reach, with reasons and counts (a fixed number of queries)."""
+    today = today or schoolyear.today()
+    thresholds = load_thresholds()
+    ids = families_in_reach(user, class_id)
+    summaries = build_summaries(ids, today, thresholds.recent_days)
+    flagged = {hid: found for hid, s in summaries.items() if (found := evaluate(s, thresholds))}
+
+    plans: dict[int, tuple[int, int]] = {
+        row.household_id: (int(row.open), int(row.overdue))
+        for row in db.session.execute(
+            select(
+                FollowUp.household_id,
+                func.count().label("open"),
+                func.coalesce(func.sum(
+                    case((and_(FollowUp.due_on.is_not(None), FollowUp.due_on < today), 1), else_=0)
+                ), 0).label("overdue"),
+            )
+            .where(FollowUp.household_id.in_(ids), FollowUp.status.in_(OPEN_STATUSES))
+            .group_by(FollowUp.household_id)
+        )
+    }
+    counts = dict.fromkeys(CODES, 0)
+    for found in flagged.values():
+        for s in found:
+            counts[s.code] += 1
+    names = dict(
+        db.session.execute(select(Household.id, Household.display_name).where(Household.id.in_(ids))).all()
+    )
+    children: dict[int, list[tuple[str, str | None]]] = {}
+    for row in db.session.execute(
+        select(household_pupils.c.household_id, Pupil.first_name, SchoolClass.name)
+        .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
+        .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .where(household_pupils.c.household_id.in_(ids), Pupil.left_on.is_(None))
+        .order_by(Pupil.first_name)
+    ):
+        children.setdefault(row.household_id, []).append((row.first_name, row.name))
+
+    rows = [
+        FamilyRow(
+            id=hid, name=names.get(hid, ""), summary=summaries[hid], signals=found,
+            children=children.get(hid, []), open_follow_ups=plans.get(hid, (0, 0))[0],
+            overdue_follow_ups=plans.get(hid, (0, 0))[1],
+        )
+        for hid, found in flagged.items()
+    ]
+    without = sum(1 for r in rows if not r.has_plan)
+    if signal in CODES:
+        rows = [r for r in rows if any(s.code == signal for s in r.signals)]
+    if without_plan:
+        rows = [r for r in rows if not r.has_plan]
+    if sort == "name":
+        rows.sort(key=lambda r: (r.name.lower(), r.id))
+    else:
+        # Longest without a personal conversation first; never (None) before everything.
+        rows.sort(key=lambda r: (-(r.summary.days_since_personal if r.summary.last_personal else 10**6),
+                                 r.name.lower(), r.id))
+    page = max(1, page)
+    shown = len(rows)
+    start = (page - 1) * LIST_PAGE_SIZE
+    return LessVisible(
+        rows=rows[start:start + LIST_PAGE_SIZE], families=len(summaries), flagged=len(flagged),
+        without_plan=without, shown=shown, counts=counts, page=page, per_page=LIST_PAGE_SIZE,
+    )
+
+
+def class_choices(user: User) -> list[SchoolClass]:
+    """The classes a user may filter on: a teacher's own, everyone else all of this school year."""
+    year = current_school_year()
+    if year is None:
+        return []
+    stmt = select(SchoolClass).where(SchoolClass.school_year_id == year.id)
+    if not sees_all_families(user):
+        mine = select(class_teachers.c.class_id).where(class_teachers.c.user_id == user.id)
+        stmt = stmt.where(SchoolClass.id.in_(mine))
+    return list(db.session.scalars(stmt.order_by(SchoolClass.sort_order, SchoolClass.name)))
+
+
+# --- follow-ups ---------------------------------------------------------------
+
+
+def _follow_up_query():
+    return select(FollowUp).options(
+        selectinload(FollowUp.household), selectinload(FollowUp.owner),
+        selectinload(FollowUp.closed_by_moment).selectinload(ContactMoment.form),
+    )
+
+
+def my_follow_ups(user: User) -> list[FollowUp]:
+    """The user's own open follow-ups, the earliest due (overdue) first."""
+    return list(db.session.scalars(
+        _follow_up_query()
+        .join(Household, Household.id == FollowUp.household_id)
+        .where(FollowUp.owner_id == user.id, FollowUp.status.in_(OPEN_STATUSES))
+        .where(Household.anonymised_at.is_(None))
+        .order_by(FollowUp.due_on.is_(None), FollowUp.due_on, FollowUp.id)
+    ))
+
+
+def my_recently_closed(user: User, limit: int = 10) -> list[FollowUp]:
+    return list(db.session.scalars(
+        _follow_up_query()
+        .join(Household, Household.id == FollowUp.household_id)
+        .where(FollowUp.owner_id == user.id, FollowUp.status.not_in(OPEN_STATUSES),
+               Household.anonymised_at.is_(None))
+        .order_by(FollowUp.closed_at.desc(), FollowUp.id.desc())
+        .limit(limit)
+    ))
+
+
+def others_open_follow_ups(user: User) -> list[FollowUp]:
+    """Open follow-ups of colleagues, for care and the director (who see all families)."""
+    if not sees_all_families(user):
+        return []
+    return list(db.session.scalars(
+        _follow_up_query()
+        .join(Household, Household.id == FollowUp.household_id)
+        .where(FollowUp.status.in_(OPEN_STATUSES), Household.anonymised_at.is_(None),
+               (FollowUp.owner_id != user.id) | FollowUp.owner_id.is_(None))
+        .order_by(FollowUp.due_on.is_(None), FollowUp.due_on, FollowUp.id)
+    ))
+
+
+def follow_up_or_404(follow_up_id: int, user: User) -> FollowUp:
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        abort(404)
+    get_household_or_404(follow_up.household_id, user)
+    return follow_up
+
+
+def owner_choices() -> list[User]:
+    """Who can own a follow-up: active teachers, care staff and directors."""
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_(FOLLOW_UP_ROLES)).order_by(User.name)
+    ))
+
+
+def is_overdue(follow_up: FollowUp, today: dt.date | None = None) -> bool:
+    today = today or schoolyear.today()
+    return follow_up.status.is_open and follow_up.due_on is not None and follow_up.due_on < today
+
+
+# --- the family page ------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    quadrant: Quadrant
+    reached: int
+    last_on: dt.date | None
+    family_started: int
+
+
+@dataclass
+class TimelinePage:
+    moments: list[ContactMoment]
+    total: int
+    page: int
+    quadrant: Quadrant | None
+    broadcasts: list = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // TIMELINE_PAGE_SIZE))
+
+
+def grid_rows(summary: FamilySummary) -> list[tuple[object, list[GridCell]]]:
+    """The 2x2 grid as rows (oral, written) of cells (informal, formal)."""
+    rows = []
+    for mode in GRID_ROWS:
+        cells = []
+        for formality in GRID_COLUMNS:
+            q = Quadrant.of(formality, mode)
+            stats = summary.quadrants[q]
+            cells.append(GridCell(q, stats.reached, stats.last_reached_on, stats.family_started))
+        rows.append((mode, cells))
+    return rows
+
+
+def can_read_note(moment: ContactMoment, user: User) -> bool:
+    """Notes: the author always; reception never others'; confidential ones only care and the director."""
+    if not moment.note:
+        return False
+    if moment.logged_by_id is not None and moment.logged_by_id == user.id:
+        return True
+    if user.role is Role.RECEPTION:
+        return False
+    if moment.confidential:
+        return user.role in (Role.CARE, Role.DIRECTOR)
+    return True
+
+
+def parse_quadrant(value: str | None) -> Quadrant | None:
+    try:
+        return Quadrant(value) if value else None
+    except ValueError:
+        return None
+
+
+def timeline(household: Household, *, quadrant: Quadrant | None = None, page: int = 1,
+             today: dt.date | None = None) -> TimelinePage:
+    """The family's contact moments, newest first (removed ones left out), one page."""
+    stmt = (
+        select(ContactMoment)
+        .join(ContactForm, ContactForm.id == ContactMoment.form_id)
+        .where(ContactMoment.household_id == household.id, ContactMoment.removed_at.is_(None))
+    )
+    if quadrant is not None:
+        stmt = stmt.where(ContactForm.quadrant == quadrant)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // TIMELINE_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    moments = list(db.session.scalars(
+        stmt.options(
+            selectinload(ContactMoment.form), selectinload(ContactMoment.logged_by),
+            selectinload(ContactMoment.caregiver), selectinload(ContactMoment.pupil),
+            selectinload(ContactMoment.group),
+        )
+        .order_by(ContactMoment.occurred_on.desc(), ContactMoment.id.desc())
+        .limit(TIMELINE_PAGE_SIZE)
+        .offset((page - 1) * TIMELINE_PAGE_SIZE)
+    ))
+    broadcasts = []
+    if page == 1:
+        broadcasts = _broadcasts(household, quadrant, today or schoolyear.today())
+    return TimelinePage(moments, total, page, quadrant, broadcasts)
+
+
+def _broadcasts(household: Household, quadrant: Quadrant | None, today: dt.date) -> list:
+    """Broadcasts that went to this family this school year (shown, never counted), if the contacts
+    package offers them."""
+    try:
+        from school.contacts import queries as contact_queries
+    except ImportError:  # pragma: no cover - the contacts package is being built
+        return []
+    find = getattr(contact_queries, "broadcasts_for_household", None)
+    if find is None:
+        return []
+    found = find(household.id, schoolyear.span_for(today).start, today)
+    if quadrant is not None:
+        found = [b for b in found if b.form.quadrant is quadrant]
+    return found
+
+
+def other_households(household: Household, user: User) -> dict[int, list[Household]]:
+    """Per child of this household, the other households that child lives in (within the user's reach)."""
+    pupil_ids = [p.id for p in household.pupils]
+    if not pupil_ids:
+        return {}
+    rows = db.session.execute(
+        select(household_pupils.c.pupil_id, Household)
+        .join(Household, Household.id == household_pupils.c.household_id)
+        .where(
+            household_pupils.c.pupil_id.in_(pupil_ids),
+            Household.id != household.id,
+            Household.id.in_(visible_household_ids(user)),
+            Household.anonymised_at.is_(None),
+        )
+        .order_by(Household.display_name)
+    ).all()
+    out: dict[int, list[Household]] = {}
+    for pupil_id, other in rows:
+        out.setdefault(pupil_id, []).append(other)
+    return out
+
+
+def family_follow_ups(household: Household) -> list[FollowUp]:
+    """All follow-ups of the family: open ones first, then the closed ones, newest first."""
+    rows = list(db.session.scalars(
+        _follow_up_query().where(FollowUp.household_id == household.id).order_by(FollowUp.created_at.desc(),
+                                                                                  FollowUp.id.desc())
+    ))
+    return sorted(rows, key=lambda f: not f.status.is_open)
+
+
+@dataclass
+class FamilyReach:
+    """What the school's contact with one family looks like this school year."""
+
+    summary: FamilySummary
+    signals: list[Signal]
+    suggestions: list[Suggestion]
+    grid: list
+    follow_ups: list[FollowUp]
+
+    @property
+    def open_follow_ups(self) -> list[FollowUp]:
+        return [f for f in self.follow_ups if f.status.is_open]
+
+    @property
+    def signal_codes(self) -> set[str]:
+        return {s.code for s in self.signals}
+
+
+def family_reach(household: Household, today: dt.date | None = None) -> FamilyReach:
+    today = today or schoolyear.today()
+    thresholds = load_thresholds()
+    summary = summary_for(household.id, today, thresholds.recent_days)
+    found = evaluate(summary, thresholds)
+    return FamilyReach(
+        summary=summary, signals=found, suggestions=suggest(summary, found), grid=grid_rows(summary),
+        follow_ups=family_follow_ups(household),
+    )
+
+
+def family_page(household: Household, user: User, args: Mapping) -> dict:
+    """Everything the family page shows (templates/families/show.html)."""
+    today = schoolyear.today()
+    quadrant = parse_quadrant(args.get("quadrant"))
+    try:
+        page = int(args.get("page", 1))
+    except (TypeError, ValueError):
+        page = 1
+    return {
+        "household": household,
+        "reach": family_reach(household, today),
+        "timeline": timeline(household, quadrant=quadrant, page=page, today=today),
+        "other_households": other_households(household, user),
+        "can_read_note": lambda moment: can_read_note(moment, user),
+        "may_plan": user.role in FOLLOW_UP_ROLES,
+        "url_if": url_if,
+        "is_overdue": is_overdue,
+        "quadrants": list(Quadrant),
+        "signal_title": lambda code: str(SIGNAL_TITLES.get(code, code)),
+        "today": today,
+    }

@@ -1,0 +1,337 @@
+"""Follow-ups: create from a signal, change, close by hand or by a contact that reached the family."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from school.contacts.models import GroupContact, Reach
+from school.extensions import db
+from school.families.models import Household
+from school.privacy.models import AuditEvent
+from school.visibility import service
+from school.visibility.models import Approach, FollowUp, FollowUpStatus
+from tests.conftest import login
+from tests.test_summary import TODAY, agreement, form, household, moment, school_class
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
+
+
+def in_app(app, fn):
+    with app.app_context():
+        result = fn()
+        db.session.commit()
+        return result
+
+
+@pytest.fixture
+def family(app, make_user):
+    def build():
+        klass = school_class("3A")
+        h = household("Gezin Peeters", klass=klass)
+        agreement(h, "report", occasion="rapport")
+        other = household("Gezin Claes", klass=klass)
+        return {"class_id": klass.id, "household_id": h.id, "other_id": other.id}
+
+    ids = in_app(app, build)
+    ids["teacher"] = make_user("teacher", classes=(ids["class_id"],), name="Juf Sarah")
+    ids["care"] = make_user("care", name="Zorg Koen")
+    return ids
+
+
+def follow_ups(app, household_id=None) -> list[FollowUp]:
+    with app.app_context():
+        stmt = select(FollowUp).order_by(FollowUp.id)
+        if household_id:
+            stmt = stmt.where(FollowUp.household_id == household_id)
+        rows = db.session.scalars(stmt).all()
+        db.session.expunge_all()
+        return rows
+
+
+def audit_actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def new_plan(client, family, **data):
+    payload = {"signal_code": "no_personal_contact", "owner": family["teacher"], "approach": "phone",
+               "due_on": "2026-11-27", "note": "Bellen na schooltijd"}
+    payload.update(data)
+    return client.post(f"/families/{family['household_id']}/follow-ups/new", data=payload)
+
+
+# --- creating ----------------------------------------------------------------------------
+
+
+def test_plan_a_follow_up_from_a_signal(app, client, family):
+    login(client, app, family["teacher"])
+    form_page = client.get(f"/families/{family['household_id']}/follow-ups/new?signal=no_personal_contact")
+    html = form_page.get_data(as_text=True)
+    assert form_page.status_code == 200
+    assert "Nog geen persoonlijk gesprek dit schooljaar" in html  # why
+    assert '<option selected value="no_personal_contact">' in html
+    assert f'<option selected value="{family["teacher"]}">' in html  # the teacher by default
+    response = new_plan(client, family)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/families/{family['household_id']}#family-reach")
+    (plan,) = follow_ups(app)
+    assert (plan.status, plan.approach, plan.owner_id, plan.signal_code, plan.due_on) == (
+        FollowUpStatus.OPEN, Approach.PHONE, family["teacher"], "no_personal_contact", dt.date(2026, 11, 27)
+    )
+    assert "follow_up.created" in audit_actions(app)
+    page = client.get(f"/families/{family['household_id']}").get_data(as_text=True)
+    assert f'id="follow-up-{plan.id}"' in page and "Bellen na schooltijd" in page
+    assert 'id="family-no-plan"' not in page
+
+
+def test_an_htmx_post_returns_the_region_and_an_event(app, htmx, family):
+    login(htmx, app, family["teacher"])
+    response = new_plan(htmx, family)
+    assert response.status_code == 200
+    assert "follow-up-saved" in response.headers["HX-Trigger"]
+    assert response.get_data(as_text=True).lstrip().startswith('<section id="family-reach"')
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"due_on": "2026-11-19"}, "Kies vandaag of een latere dag."),
+    ({"due_on": "2028-01-01"}, "Kies een dag binnen een jaar vanaf vandaag."),
+    ({"due_on": "gisteren"}, "datum"),
+    ({"approach": "carrier_pigeon"}, "geldige keuze"),
+    ({"owner": "999999"}, "geldige keuze"),
+    ({"note": "x" * 2001}, "2000"),
+])
+def test_bad_input_is_422_with_a_message_and_nothing_saved(app, client, family, data, message):
+    login(client, app, family["teacher"])
+    response = new_plan(client, family, **data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html.lower() or message in html
+    assert 'aria-invalid="true"' in html
+    assert follow_ups(app) == []
+
+
+def test_only_families_in_reach_and_only_planning_roles(app, client, make_user, family):
+    other_class = in_app(app, lambda: school_class("6C").id)
+    login(client, app, make_user("teacher", classes=(other_class,)))
+    assert client.get(f"/families/{family['household_id']}/follow-ups/new").status_code == 404
+    assert new_plan(client, family).status_code == 404
+    reception = app.test_client()
+    login(reception, app, make_user("reception"))
+    assert reception.get(f"/families/{family['household_id']}/follow-ups/new").status_code == 404
+    assert follow_ups(app) == []
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+
+def _plan(app, family, **fields) -> int:
+    def make():
+        values = {"household_id": family["household_id"], "owner_id": family["teacher"],
+                  "approach": Approach.PHONE, "due_on": dt.date(2026, 11, 25), **fields}
+        f = FollowUp(**values)
+        db.session.add(f)
+        db.session.flush()
+        return f.id
+
+    return in_app(app, make)
+
+
+def edit(client, follow_up_id, version=1, **data):
+    payload = {"status": "in_progress", "owner": data.pop("owner"), "approach": "gate",
+               "due_on": "2026-11-25",
+               "note": "", "closing_reason": "", "signal_code": "", "version": str(version)}
+    payload.update(data)
+    return client.post(f"/follow-ups/{follow_up_id}", data=payload)
+
+
+def test_status_changes_and_closing_by_hand_needs_a_reason(app, client, family):
+    plan = _plan(app, family)
+    login(client, app, family["teacher"])
+    assert edit(client, plan, owner=family["teacher"]).status_code == 302
+    (saved,) = follow_ups(app)
+    assert (saved.status, saved.approach, saved.version) == (FollowUpStatus.IN_PROGRESS, Approach.GATE, 2)
+    response = edit(client, plan, version=2, owner=family["teacher"], status="closed")
+    assert response.status_code == 422
+    assert "Zeg waarom de opvolging zonder contact wordt afgesloten." in response.get_data(as_text=True)
+    assert edit(client, plan, version=2, owner=family["teacher"], status="closed",
+                closing_reason="Gezin verhuisd naar een andere school").status_code == 302
+    (closed,) = follow_ups(app)
+    assert closed.status is FollowUpStatus.CLOSED and closed.closed_at is not None
+    assert audit_actions(app).count("follow_up.updated") == 2
+    page = client.get(f"/families/{family['household_id']}").get_data(as_text=True)
+    assert "Met de hand afgesloten:" in page and "Gezin verhuisd" in page
+
+
+def test_a_stale_edit_shows_a_conflict_with_both_versions(app, family):
+    plan = _plan(app, family)
+    teacher, care = app.test_client(), app.test_client()
+    login(teacher, app, family["teacher"])
+    login(care, app, family["care"])
+    assert edit(care, plan, owner=family["care"], note="Koen belt zelf").status_code == 302
+    response = edit(teacher, plan, owner=family["teacher"], note="Ik spreek hen aan de poort aan")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Iemand anders heeft deze opvolging intussen gewijzigd" in html
+    theirs = html.split('id="conflict-theirs"')[1].split("</dl>")[0]
+    yours = html.split('id="conflict-yours"')[1].split("</dl>")[0]
+    assert "Koen belt zelf" in theirs and "Zorg Koen" in theirs
+    assert "Ik spreek hen aan de poort aan" in yours and "Juf Sarah" in yours
+    assert 'name="version" type="hidden" value="2"' in html
+    (saved,) = follow_ups(app)
+    assert saved.note == "Koen belt zelf"
+    # saving again, knowingly, keeps the teacher's version
+    again = edit(teacher, plan, version=2, owner=family["teacher"], note="Ik spreek hen aan")
+    assert again.status_code == 302
+    assert follow_ups(app)[0].note == "Ik spreek hen aan"
+
+
+# --- closing by a contact that reached the family --------------------------------------------
+
+
+def _log(app, household_id, code, reach, **kw):
+    def write():
+        h = db.session.get(Household, household_id)
+        m = moment(h, code, TODAY, reach=reach, **kw)
+        closed = service.after_contacts_logged([m])
+        return m.id, [f.id for f in closed]
+
+    return in_app(app, write)
+
+
+@pytest.mark.parametrize("reach", [Reach.ONE_WAY, Reach.NOT_REACHED])
+def test_a_message_or_an_attempt_does_not_close_it(app, family, reach):
+    _plan(app, family)
+    assert _log(app, family["household_id"], "spontaneous_call", reach)[1] == []
+    assert follow_ups(app)[0].status is FollowUpStatus.OPEN
+
+
+def test_a_removed_moment_or_a_broadcast_does_not_close_it(app, family):
+    _plan(app, family)
+    assert _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY, removed=True)[1] == []
+    assert _log(app, family["household_id"], "newsletter", Reach.TWO_WAY)[1] == []
+    assert follow_ups(app)[0].status is FollowUpStatus.OPEN
+
+
+def test_a_two_way_contact_closes_the_open_follow_ups_of_that_family_only(app, client, family):
+    first = _plan(app, family)
+    second = _plan(app, family, status=FollowUpStatus.IN_PROGRESS)
+    other = _plan(app, family, household_id=family["other_id"])
+    closed_by_hand = _plan(app, family, status=FollowUpStatus.CLOSED, closing_reason="dubbel")
+    moment_id, closed = _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY)
+    assert sorted(closed) == [first, second]
+    rows = {f.id: f for f in follow_ups(app)}
+    for fid in (first, second):
+        assert rows[fid].status is FollowUpStatus.DONE
+        assert rows[fid].closed_by_moment_id == moment_id and rows[fid].closed_at is not None
+    assert rows[other].status is FollowUpStatus.OPEN
+    assert rows[closed_by_hand].status is FollowUpStatus.CLOSED
+    assert rows[closed_by_hand].closed_by_moment_id is None
+    assert audit_actions(app).count("follow_up.updated") == 2
+    login(client, app, family["teacher"])
+    page = client.get(f"/families/{family['household_id']}").get_data(as_text=True)
+    assert "Afgesloten door een contact dat het gezin bereikte: Spontaan telefoontje op 20 nov 2026" in page
+    assert 'data-signal="no_personal_contact"' not in page  # the signal is cleared too
+
+
+def test_group_activity_attendance_closes_it(app, family):
+    _plan(app, family)
+
+    def attend():
+        evening = GroupContact(form=form("info_evening"), occurred_on=TODAY, submission_token="ie1")
+        db.session.add(evening)
+        h = db.session.get(Household, family["household_id"])
+        return service.after_contacts_logged([moment(h, "info_evening", TODAY, group=evening)])
+
+    assert len(in_app(app, attend)) == 1
+    assert follow_ups(app)[0].status is FollowUpStatus.DONE
+
+
+def test_undoing_the_contact_reopens_the_follow_up(app, family):
+    _plan(app, family)
+    moment_id, _ = _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY)
+
+    def undo():
+        from school.contacts.models import ContactMoment
+        from school.schoolyear import utcnow
+
+        m = db.session.get(ContactMoment, moment_id)
+        m.removed_at = utcnow()
+        return service.after_contacts_removed([m])
+
+    assert len(in_app(app, undo)) == 1
+    plan = follow_ups(app)[0]
+    assert plan.status is FollowUpStatus.OPEN and plan.closed_by_moment_id is None
+
+
+def test_the_contacts_package_closes_follow_ups_when_it_logs(app, family):
+    from school.contacts import service as contacts
+
+    if not hasattr(contacts, "log_moments"):
+        pytest.skip("the contact log is being built")
+    _plan(app, family)
+
+    def log():
+        from school.accounts.models import User
+
+        teacher = db.session.get(User, family["teacher"])
+        contacts.log_moments(teacher, [family["household_id"]], form=form("gate_conversation"), token="tok-1",
+                             occurred_on=TODAY, reach=Reach.TWO_WAY)
+
+    in_app(app, log)
+    assert follow_ups(app)[0].status is FollowUpStatus.DONE
+
+
+# --- my follow-ups ----------------------------------------------------------------------------
+
+
+def test_my_follow_ups_with_overdue_ones_standing_out(app, client, family):
+    late = _plan(app, family, due_on=dt.date(2026, 11, 10))
+    later = _plan(app, family, due_on=dt.date(2026, 12, 10))
+    colleague = _plan(app, family, owner_id=family["care"])
+    login(client, app, family["teacher"])
+    html = client.get("/follow-ups").get_data(as_text=True)
+    mine = html.split('id="my-follow-ups"')[1].split("</ul>")[0]
+    assert f'id="follow-up-{late}"' in mine and f'id="follow-up-{later}"' in mine
+    assert f'id="follow-up-{colleague}"' not in html
+    assert mine.index(f"follow-up-{late}") < mine.index(f"follow-up-{later}")
+    late_item = mine.split(f'id="follow-up-{late}"')[0].rsplit("<li", 1)[1]
+    assert "overdue" in late_item
+    assert "over tijd" in mine.split(f'id="follow-up-{late}"')[1].split("</li>")[0]
+
+
+def test_care_sees_colleagues_follow_ups_and_families_without_a_plan(app, client, family):
+    _plan(app, family)
+    login(client, app, family["care"])
+    html = client.get("/follow-ups").get_data(as_text=True)
+    assert 'id="others-follow-ups"' in html and "Gezin Peeters" in html
+    # Claes has a signal and nobody follows up
+    assert "1 zonder opvolging" in html
+
+
+def test_every_role_has_my_follow_ups(app, make_user):
+    for role in ("reception", "admin", "director"):
+        c = app.test_client()
+        login(c, app, make_user(role))
+        assert c.get("/follow-ups").status_code == 200
+
+
+def test_correcting_the_contact_to_not_reached_reopens_it_through_the_same_hook(app, family):
+    _plan(app, family)
+    moment_id, _ = _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY)
+
+    def correct():
+        from school.contacts.models import ContactMoment
+
+        m = db.session.get(ContactMoment, moment_id)
+        m.reach = Reach.NOT_REACHED
+        return service.after_contacts_logged([m])
+
+    assert in_app(app, correct) == []
+    plan = follow_ups(app)[0]
+    assert plan.status is FollowUpStatus.OPEN and plan.closed_at is None

@@ -1,0 +1,254 @@
+"""The per-family summary: set-based SQL over contact moments (school.visibility.summary).
+
+The factories at the top are shared by the other visibility test modules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from sqlalchemy import event, select
+
+from school.contacts.models import (
+    ContactAgreement,
+    ContactForm,
+    ContactMoment,
+    GroupContact,
+    Initiative,
+    Mediator,
+    Reach,
+    Tone,
+)
+from school.extensions import db
+from school.families.models import Household, Level, Pupil, SchoolClass, SchoolYear
+from school.grid import Quadrant
+from school.visibility.summary import build_summaries, summary_for
+
+TODAY = dt.date(2026, 11, 20)
+LONG_AGO = dt.datetime(2025, 6, 1, 12, 0)
+_tokens = itertools.count(1)
+
+
+# --- factories (used by the other visibility tests too) ---------------------
+
+
+def form(code: str) -> ContactForm:
+    return db.session.scalar(select(ContactForm).where(ContactForm.code == code))
+
+
+def school_class(name: str = "3A", starts: dt.date = dt.date(2026, 9, 1)) -> SchoolClass:
+    year = db.session.scalar(select(SchoolYear).where(SchoolYear.starts_on == starts))
+    if year is None:
+        year = SchoolYear(starts_on=starts, ends_on=dt.date(starts.year + 1, 8, 31))
+        db.session.add(year)
+    klass = SchoolClass(school_year=year, name=name, level=Level.LAGER)
+    db.session.add(klass)
+    db.session.flush()
+    return klass
+
+
+def household(name: str = "Gezin Peeters", *, klass: SchoolClass | None = None, child: str = "Lien",
+              created: dt.datetime = LONG_AGO, pupils: tuple[Pupil, ...] = (), **fields) -> Household:
+    h = Household(display_name=name, created_at=created, **fields)
+    if klass is not None:
+        h.pupils.append(Pupil(first_name=child, last_name=name.split()[-1], school_class=klass))
+    h.pupils.extend(pupils)
+    db.session.add(h)
+    db.session.flush()
+    return h
+
+
+def moment(h: Household, code: str, on: dt.date, *, reach: Reach = Reach.TWO_WAY,
+           initiative: Initiative = Initiative.SCHOOL, tone: Tone = Tone.NEUTRAL,
+           mediator: Mediator = Mediator.NONE, removed: bool = False, group: GroupContact | None = None,
+           note: str | None = None, confidential: bool = False, logged_by_id: int | None = None,
+           ) -> ContactMoment:
+    m = ContactMoment(
+        household_id=h.id, form=form(code), occurred_on=on, reach=reach, initiative=initiative, tone=tone,
+        mediator=mediator, group=group, submission_token=f"t{next(_tokens)}", note=note,
+        confidential=confidential, logged_by_id=logged_by_id,
+        removed_at=dt.datetime(2026, 11, 1, 9, 0) if removed else None,
+    )
+    db.session.add(m)
+    db.session.flush()
+    return m
+
+
+def agreement(h: Household, code: str, *, every_days: int | None = None, occasion: str | None = None,
+              agreed_on: dt.date | None = None, active: bool = True) -> ContactAgreement:
+    a = ContactAgreement(household_id=h.id, form=form(code), every_days=every_days, occasion=occasion,
+                         agreed_on=agreed_on, active=active)
+    db.session.add(a)
+    db.session.flush()
+    return a
+
+
+def summarise(h: Household, today: dt.date = TODAY, recent_days: int = 60):
+    return summary_for(h.id, today, recent_days)
+
+
+# --- the grid ---------------------------------------------------------------
+
+
+def test_empty_family_has_an_empty_grid(ctx):
+    s = summarise(household())
+    assert s.reached_total == 0
+    assert all(cell.reached == 0 and cell.last_reached_on is None for cell in s.quadrants.values())
+    assert s.last_personal is None and s.last_contact is None
+    assert s.year.start == dt.date(2026, 9, 1)
+
+
+def test_grid_counts_reached_moments_per_quadrant_with_last_date_and_family_started(ctx):
+    h = household()
+    moment(h, "gate_conversation", dt.date(2026, 9, 10))
+    moment(h, "spontaneous_call", dt.date(2026, 10, 2), initiative=Initiative.FAMILY)
+    moment(h, "spontaneous_call", dt.date(2026, 10, 9), reach=Reach.NOT_REACHED)
+    moment(h, "report", dt.date(2026, 11, 12), reach=Reach.ONE_WAY)
+    s = summarise(h)
+    io = s.quadrants[Quadrant.INFORMAL_ORAL]
+    assert (io.reached, io.last_reached_on, io.family_started, io.not_reached) == (
+        2, dt.date(2026, 10, 2), 1, 1
+    )
+    fw = s.quadrants[Quadrant.FORMAL_WRITTEN]
+    assert (fw.reached, fw.last_reached_on) == (1, dt.date(2026, 11, 12))
+    assert s.quadrants[Quadrant.FORMAL_ORAL].reached == 0
+    assert s.last_personal.on == dt.date(2026, 10, 2)
+    assert s.last_contact.on == dt.date(2026, 11, 12)
+    assert s.last_contact.form_code == "report"
+    assert s.family_started_total == 1
+
+
+def test_removed_moments_and_last_school_year_do_not_count(ctx):
+    h = household()
+    moment(h, "gate_conversation", dt.date(2026, 10, 1), removed=True)
+    moment(h, "gate_conversation", dt.date(2026, 8, 31))  # the school year before
+    s = summarise(h)
+    assert s.reached_total == 0
+    assert s.last_personal is None
+
+
+def test_school_year_starts_on_1_september(ctx):
+    h = household()
+    moment(h, "gate_conversation", dt.date(2026, 9, 1))
+    assert summarise(h).last_personal.on == dt.date(2026, 9, 1)
+    # On 31 August the same moment belongs to the next year: not counted yet (future).
+    assert summarise(h, today=dt.date(2026, 8, 31)).last_personal is None
+
+
+def test_broadcast_form_never_counts_even_if_logged_per_family(ctx):
+    h = household()
+    moment(h, "newsletter", dt.date(2026, 10, 1), reach=Reach.ONE_WAY)
+    s = summarise(h)
+    assert s.reached_total == 0 and s.last_contact is None
+
+
+def test_group_activity_attendance_counts_for_the_families_that_came(ctx):
+    came, absent = household("Gezin Janssens"), household("Gezin Claes")
+    evening = GroupContact(form=form("info_evening"), occurred_on=dt.date(2026, 9, 20), submission_token="g1")
+    db.session.add(evening)
+    moment(came, "info_evening", dt.date(2026, 9, 20), group=evening)
+    summaries = build_summaries([came.id, absent.id], TODAY, 60)
+    assert summaries[came.id].quadrants[Quadrant.FORMAL_ORAL].reached == 1
+    assert summaries[came.id].last_personal.form_code == "info_evening"
+    assert summaries[absent.id].reached_total == 0
+
+
+def test_a_removed_group_activity_does_not_count(ctx):
+    h = household()
+    evening = GroupContact(form=form("info_evening"), occurred_on=dt.date(2026, 9, 20), submission_token="g2",
+                           removed_at=dt.datetime(2026, 9, 21, 8, 0))
+    db.session.add(evening)
+    moment(h, "info_evening", dt.date(2026, 9, 20), group=evening)
+    assert summarise(h).reached_total == 0
+
+
+def test_two_households_of_one_child_each_have_their_own_summary(ctx):
+    klass = school_class()
+    child = Pupil(first_name="Noor", last_name="Maes", school_class=klass)
+    mother = household("Gezin Maes (mama)", pupils=(child,))
+    father = household("Gezin Maes (papa)", pupils=(child,))
+    moment(mother, "gate_conversation", dt.date(2026, 10, 5))
+    summaries = build_summaries([mother.id, father.id], TODAY, 60)
+    assert summaries[mother.id].last_personal is not None
+    assert summaries[father.id].last_personal is None
+    assert summaries[father.id].reached_total == 0
+
+
+def test_recent_window_counts_tone_mode_formality_and_go_between(ctx):
+    h = household()
+    moment(h, "gate_conversation", dt.date(2026, 9, 15), tone=Tone.POSITIVE)  # before the window
+    moment(h, "official_letter", dt.date(2026, 9, 21), reach=Reach.ONE_WAY, tone=Tone.CONCERN)  # day 60: in
+    moment(h, "parent_meeting", dt.date(2026, 11, 1), tone=Tone.CONCERN, mediator=Mediator.BRIDGE_FIGURE)
+    moment(h, "spontaneous_call", dt.date(2026, 11, 2), reach=Reach.NOT_REACHED, tone=Tone.CONCERN)
+    s = summarise(h)
+    assert s.recent_from == dt.date(2026, 9, 21)
+    r = s.recent
+    assert (r.reached, r.oral, r.written, r.informal, r.formal) == (2, 1, 1, 0, 2)
+    assert (r.positive, r.neutral, r.concern, r.go_between, r.direct) == (0, 0, 2, 1, 1)
+
+
+def test_unanswered_attempts_after_the_last_reach(ctx):
+    h = household()
+    moment(h, "spontaneous_call", dt.date(2026, 9, 10), reach=Reach.NOT_REACHED)
+    moment(h, "gate_conversation", dt.date(2026, 9, 20))
+    moment(h, "spontaneous_call", dt.date(2026, 10, 1), reach=Reach.NOT_REACHED)
+    moment(h, "parent_meeting", dt.date(2026, 10, 8), reach=Reach.NOT_REACHED)
+    s = summarise(h)
+    assert (s.unanswered, s.first_unanswered_on, s.last_unanswered_on) == (
+        2, dt.date(2026, 10, 1), dt.date(2026, 10, 8)
+    )
+    moment(h, "report", dt.date(2026, 10, 20), reach=Reach.ONE_WAY)
+    assert summarise(h).unanswered == 0
+
+
+def test_watch_starts_at_intake_or_creation_when_later_than_1_september(ctx):
+    assert summarise(household()).watch_from == dt.date(2026, 9, 1)
+    late = household("Gezin Nieuw", created=dt.datetime(2026, 10, 3, 10, 0))
+    assert summarise(late).watch_from == dt.date(2026, 10, 3)
+    intake = household("Gezin Intake", intake_on=dt.date(2026, 10, 20))
+    assert summarise(intake).watch_from == dt.date(2026, 10, 20)
+
+
+def test_agreements_are_read_with_their_form_and_rhythm(ctx):
+    h = household()
+    agreement(h, "spontaneous_call", every_days=14, agreed_on=dt.date(2026, 9, 12))
+    agreement(h, "report", occasion="voor elk rapport", active=False)
+    (a,) = summarise(h).agreements
+    assert (a.form_code, a.quadrant, a.every_days, a.since) == (
+        "spontaneous_call", Quadrant.INFORMAL_ORAL, 14, dt.date(2026, 9, 12)
+    )
+
+
+@pytest.fixture
+def count_queries(ctx):
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", before)
+
+
+def test_summaries_take_a_fixed_number_of_queries(ctx, count_queries):
+    def families(n: int, offset: int) -> list[int]:
+        ids = []
+        for i in range(n):
+            h = household(f"Gezin {offset + i}")
+            moment(h, "gate_conversation", dt.date(2026, 10, 1 + i % 20))
+            moment(h, "spontaneous_call", dt.date(2026, 11, 1), reach=Reach.NOT_REACHED)
+            agreement(h, "report", occasion="rapport")
+            ids.append(h.id)
+        db.session.commit()
+        return ids
+
+    small, large = families(10, 0), families(60, 100)
+    count_queries.clear()
+    assert len(build_summaries(small, TODAY, 60)) == 10
+    n_small = len(count_queries)
+    count_queries.clear()
+    assert len(build_summaries(large, TODAY, 60)) == 60
+    assert len(count_queries) == n_small <= 8
