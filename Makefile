@@ -55,10 +55,12 @@ instance/config.py: | $(VENV)/.installed
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
-# After changing interface text: collect the messages and update nl, fr, en.
+# After changing interface text: collect the messages and update nl, fr, en
+# (scripts/translate.sh does this and fills in the new translations).
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --omit-header .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+	for po in $(PO_FILES); do $(BIN)/python scripts/po_fill.py $$po; done
 
 clean:
 	rm -rf $(VENV) node_modules $(MO_FILES)

@@ -47,6 +47,9 @@ def main() -> int:
             continue
         message.string = tuple(value) if isinstance(message.id, tuple) else value
         message.flags.discard("fuzzy")
+    # pybabel update copies the template's fuzzy header, and pybabel compile
+    # skips a catalogue whose header is fuzzy.
+    catalog.fuzzy = False
     with open(args.po, "wb") as f:
         write_po(f, catalog, width=0, omit_header=False, sort_output=True, no_location=True)
     for key in missing:
