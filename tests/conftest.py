@@ -43,7 +43,9 @@ def _postgres_url(base: str, worker: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
+    # xdist's worker id, or "master" when run without xdist (-p no:xdist).
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "master")
     base = os.environ.get("DATABASE_URL")
     if base:
         url = _postgres_url(base, worker_id)
