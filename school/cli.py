@@ -1,4 +1,5 @@
-"""Command-line tools: `flask create-user`, `flask init-school`, `flask seed-demo`, `flask import-roster`."""
+"""Command-line tools: `flask create-user`, `flask init-school`, `flask seed-demo`, `flask import-roster`,
+`flask backup`."""
 
 from __future__ import annotations
 
@@ -57,6 +58,18 @@ def init_app(app: Flask) -> None:
 
         if not import_roster_file(file, dry_run=dry_run, echo=click.echo):
             raise click.exceptions.Exit(1)
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path: str) -> None:
+        """Write a consistent copy of the database to PATH while the app keeps running."""
+        from school.backup import BackupError, backup
+
+        try:
+            written = backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Backup written to {written}.")
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

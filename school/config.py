@@ -22,6 +22,8 @@ DEFAULTS: dict[str, object] = {
     "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
     "VENDOR_DIR": str(PROJECT_ROOT / "node_modules"),
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Seconds a SQLite writer waits for another's write lock before giving up.
+    "SQLITE_BUSY_TIMEOUT": 5.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

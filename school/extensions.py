@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 
+from flask import g, has_request_context, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -50,12 +51,36 @@ def enum_type(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    """WAL and foreign keys on every SQLite connection (the busy timeout is the
+    driver's `timeout`, set from SQLITE_BUSY_TIMEOUT in create_app)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # The driver's own implicit BEGIN is off: _sqlite_begin() below decides.
+    dbapi_connection.isolation_level = None
+
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """Writers take SQLite's write lock when their transaction starts.
+
+    A deferred transaction that reads and then writes cannot wait for the lock
+    (SQLite answers "database is locked" at once when another writer committed
+    in between), so every transaction that may write - a POST, a CLI command -
+    begins IMMEDIATE and waits up to the busy timeout instead. Page views
+    (GET) read in a deferred transaction and never hold up the writers.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    reads_only = has_request_context() and (
+        request.method in READ_ONLY_METHODS or g.get("database_read_only", False)
+    )
+    writes = not reads_only
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 exec 9>/tmp/schoolpoort-translations.lock
 flock 9
-make --no-print-directory extract-messages >/dev/null
+make --no-print-directory extract-messages >/dev/null 2>&1
 py=.venv/bin/python
 if [ $# -gt 0 ]; then
   for lang in nl fr; do
