@@ -57,7 +57,10 @@ def aria_attrs(field, hint: object = None) -> dict[str, str]:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["aria_attrs"] = aria_attrs
 
+    from school.accounts.access import public
+
     @app.get("/vendor/<name>")
+    @public
     def vendor(name: str):
         relative = VENDOR_FILES.get(name)
         if relative is None:

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from functools import wraps
 
-from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask import Flask, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 
-from school.accounts.models import Role, User
+from school.accounts import access
+from school.accounts.access import public, roles_required, signed_in  # noqa: F401 - the views' decorators
+from school.accounts.models import User
 from school.extensions import db, login_manager
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS.
+
+    Behind the school's HTTPS proxy gunicorn marks forwarded requests as
+    https (X-Forwarded-Proto from forwarded_allow_ips); SESSION_COOKIE_SECURE
+    = True forces the flag regardless.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    access.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to continue.")
@@ -69,19 +84,3 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
-
-
-def roles_required(*roles: Role) -> Callable:
-    """Only these roles; others get 404, as for anything outside their reach."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(404)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator

@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from school.accounts import service
-from school.accounts.auth import roles_required, start_session
+from school.accounts.auth import public, roles_required, signed_in, start_session
 from school.accounts.forms import LoginForm, NewUserForm, PasswordChangeForm, PasswordResetForm, UserForm
 from school.accounts.models import Role, User
 from school.extensions import db
@@ -32,6 +32,9 @@ def safe_next(target: str | None) -> str | None:
     """Only a path on this site: never another host, never '//host'."""
     if not target:
         return None
+    # Browsers drop tabs and newlines from URLs: "/\t/host" would become "//host".
+    if any(ord(c) < 33 or ord(c) == 127 for c in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -41,12 +44,13 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.get("/")
-@login_required
+@signed_in
 def index():
     return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.index"))
@@ -64,7 +68,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@signed_in
 def logout():
     service.logout(current_user._get_current_object())
     logout_user()
@@ -74,7 +78,7 @@ def logout():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
+@signed_in
 def account():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -89,6 +93,7 @@ def account():
 
 
 @bp.post("/language")
+@public
 def language():
     code = request.form.get("locale", "")
     if code not in current_app.config["LANGUAGES"]:

@@ -8,9 +8,9 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from school.accounts.auth import roles_required
+from school.accounts.auth import roles_required, signed_in
 from school.accounts.models import Role
 from school.extensions import db
 from school.families import queries, roster, service
@@ -31,7 +31,7 @@ FORM_ACTIONS = ("add_caregiver", "add_child", "add_agreement", "find_pupil", "li
 
 
 @bp.get("/")
-@login_required
+@signed_in
 def index():
     q = request.args.get("q", "")[:100]
     page = request.args.get("page", 1, type=int) or 1
@@ -43,7 +43,7 @@ def index():
 
 
 @bp.get("/search")
-@login_required
+@signed_in
 def search():
     """As-you-type: the results fragment for htmx, the whole page otherwise."""
     q = request.args.get("q", "")[:100]
@@ -52,7 +52,7 @@ def search():
 
 
 @bp.get("/<int:household_id>")
-@login_required
+@signed_in
 def show(household_id: int):
     household = get_household_or_404(household_id, current_user)
     audit.record("family.viewed", object_type="household", object_id=household.id, household_id=household.id)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from school import schoolyear
-from school.accounts.auth import roles_required
+from school.accounts.auth import roles_required, signed_in
 from school.accounts.models import Role, User
 from school.extensions import db
 from school.families.scope import get_household_or_404
@@ -30,7 +30,7 @@ def _user() -> User:
 
 
 @bp.get("/follow-ups")
-@login_required
+@signed_in
 def follow_ups():
     user = _user()
     overview = queries.less_visible(user) if user.role in PLANNERS else None
@@ -86,21 +86,22 @@ def _family_part(household_id: int, part: str, block: str):
 
 
 @bp.get("/families/<int:household_id>/grid")
-@login_required
+@signed_in
 def family_grid(household_id: int):
     return _family_part(household_id, "visibility/_grid.html", "part")
 
 
 @bp.get("/families/<int:household_id>/reach")
-@login_required
+@signed_in
 def family_reach(household_id: int):
     return _family_part(household_id, "visibility/_reach.html", "part")
 
 
 @bp.get("/families/<int:household_id>/timeline")
-@login_required
+@signed_in
 def family_timeline(household_id: int):
     if not wants_fragment():
+        get_household_or_404(household_id, _user())  # outside the user's reach: 404, not a redirect
         return redirect(url_for("families.show", household_id=household_id, **request.args.to_dict()))
     return _family_part(household_id, "visibility/_timeline.html", "part")
 
