@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from school import schoolyear
+from school.accounts.access import refuse
 from school.accounts.models import Role, User
 from school.contacts.models import ContactForm, ContactLevel, ContactMoment, GroupContact
 from school.extensions import db
@@ -285,7 +286,7 @@ def moment_or_404(moment_id: int, user: User) -> ContactMoment:
         abort(404)
     get_household_or_404(moment.household_id, user)
     if not can_correct(user, moment):
-        abort(404)
+        refuse(object_type="contact_moment", object_id=moment.id, household_id=moment.household_id)
     return moment
 
 
@@ -315,7 +316,7 @@ def group_or_404(group_id: int, user: User) -> GroupContact:
         and group.class_id not in my_class_ids(user)
     ):
         if group.logged_by_id != user.id:
-            abort(404)
+            refuse(object_type="group_contact", object_id=group.id)
     return group
 
 

@@ -12,7 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from school import schoolyear
+from school.accounts.access import refuse
 from school.accounts.auth import roles_required
+from school.accounts.models import Role
 from school.contacts import queries, service
 from school.contacts.forms import (
     ActivityForm,
@@ -31,6 +33,11 @@ from school.grid import Quadrant
 from school.web import render, trigger, wants_fragment
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+
+# Access rules (school.accounts.access): a teacher reaches the families of their
+# classes; who is not a corrector reaches only the moments they logged.
+FAMILY_SCOPED = (Role.TEACHER,)
+OWN_ENTRIES_ONLY = tuple(role for role in LOGGERS if role not in queries.CORRECTORS)
 
 
 def _user():
@@ -96,7 +103,7 @@ class SavedView:
 
 
 @bp.get("/log")
-@roles_required(*LOGGERS)
+@roles_required(*LOGGERS, limited=FAMILY_SCOPED)
 def quick_log():
     user = _user()
     household_id = request.args.get("household_id", type=int)
@@ -128,7 +135,7 @@ def today():
 
 
 @bp.post("/log")
-@roles_required(*LOGGERS)
+@roles_required(*LOGGERS, limited=FAMILY_SCOPED)
 def log_moment():
     user = _user()
     household_id = request.form.get("household_id", type=int)
@@ -155,13 +162,13 @@ def log_moment():
 
 
 @bp.post("/undo")
-@roles_required(*LOGGERS)
+@roles_required(*LOGGERS, limited=LOGGERS)  # only one's own submission
 def undo():
     user = _user()
     token = request.form.get("token", "")[:64]
     moments = queries.moments_by_token(user, token)
     if not moments:
-        abort(404)
+        refuse(object_type="submission")
     try:
         service.undo(user, token)
     except service.TooLate:
@@ -344,12 +351,12 @@ def group_show(group_id: int):
 
 
 @bp.post("/group/<int:group_id>/remove")
-@roles_required(*LOGGERS)
+@roles_required(*LOGGERS, limited=OWN_ENTRIES_ONLY)
 def group_remove(group_id: int):
     user = _user()
     group = queries.group_or_404(group_id, user)
     if not (group.logged_by_id == user.id or user.role in queries.CORRECTORS):
-        abort(404)
+        refuse(object_type="group_contact", object_id=group.id)
     service.remove_group(user, group)
     flash(_("Removed. It stays in the audit trail only."), "success")
     return redirect(url_for("contacts.quick_log"))
@@ -413,7 +420,7 @@ def _back_url(moment):
 
 
 @bp.route("/moments/<int:moment_id>/edit", methods=["GET", "POST"])
-@roles_required(*LOGGERS)
+@roles_required(*LOGGERS, limited=OWN_ENTRIES_ONLY)
 def edit_moment(moment_id: int):
     user = _user()
     moment = queries.moment_or_404(moment_id, user)
@@ -464,7 +471,7 @@ def edit_moment(moment_id: int):
 
 
 @bp.post("/moments/<int:moment_id>/remove")
-@roles_required(*LOGGERS)
+@roles_required(*LOGGERS, limited=OWN_ENTRIES_ONLY)
 def remove_moment(moment_id: int):
     user = _user()
     moment = queries.moment_or_404(moment_id, user)

@@ -51,6 +51,10 @@ def get_household_or_404(household_id: int, user: User) -> Household:
     household = db.session.scalar(
         scoped(select(Household).where(Household.id == household_id), user)
     )
+    if household is None and db.session.get(Household, household_id) is not None:
+        from school.accounts.access import refuse
+
+        refuse(object_type="household", object_id=household_id, household_id=household_id)
     if household is None or household.anonymised_at is not None:
         abort(404)
     return household

@@ -1,0 +1,173 @@
+"""Faults lose nothing: a locked database, a full disk, a killed writer.
+
+SQLite only (the file, its locks and its page limit are what is tested);
+PostgreSQL's own locking is exercised by the rest of the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from sqlalchemy import event
+
+from school.contacts.models import ContactMoment
+from school.extensions import db
+from school.privacy.models import AuditEvent
+from tests.conftest import _make_app, login
+from tests.test_contacts_support import build_school, count, form_id, moments
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")), reason="faults of the SQLite file"
+)
+
+TOKEN = "tok-fault-" + "b" * 22
+
+
+@pytest.fixture
+def quick_app(database_url, tmp_path):
+    """The test app, with a short busy timeout so a held lock shows quickly."""
+    app = _make_app(database_url, tmp_path, SQLITE_BUSY_TIMEOUT=0.2)
+    from tests.conftest import empty_database
+
+    with app.app_context():
+        empty_database()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _sqlite_path(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+
+
+def _logged_in_htmx(app, make_user_in, school):
+    client = app.test_client()
+    user = make_user_in(app, school)
+    assert login(client, app, user).status_code == 302
+    client.environ_base["HTTP_HX_REQUEST"] = "true"
+    return client
+
+
+def _teacher(app, school) -> int:
+    from school.accounts import service
+    from school.accounts.models import Role
+    from tests.conftest import TEST_PASSWORD
+
+    with app.app_context():
+        return service.create_user(
+            name="Juf Fout", email="fout@school.test", role=Role.TEACHER,
+            password=TEST_PASSWORD, class_ids=[school.class_a],
+        ).id
+
+
+def _post(client, app, school, note="opvolgen in een rustig moment"):
+    return client.post("/contacts/log", data={
+        "household_id": school.households["Peeters"],
+        "form_id": school.gate_form,
+        "submission_token": TOKEN,
+        "note": note,
+    })
+
+
+def test_a_lock_held_past_the_timeout_says_try_again_and_writes_nothing(quick_app):
+    app = quick_app
+    school = build_school(app)
+    school.gate_form = form_id(app, "gate_conversation")
+    client = _logged_in_htmx(app, _teacher, school)
+    with app.app_context():
+        events_before = count(app, AuditEvent)
+    holder = sqlite3.connect(_sqlite_path(app), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = _post(client, app, school)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "Er is niets opgeslagen" in html and "probeer het opnieuw" in html
+    # htmx puts the message beside the form, which keeps what was typed.
+    assert response.headers["HX-Retarget"] == "#request-problem"
+    assert "<form" not in html
+    assert moments(app) == []
+    assert count(app, AuditEvent) == events_before
+    # Once the lock is gone the same submission saves, once.
+    assert _post(client, app, school).status_code == 200
+    assert len(moments(app)) == 1
+
+
+def test_a_full_disk_rolls_back_everything_and_reads_keep_working(quick_app):
+    app = quick_app
+    school = build_school(app)
+    school.gate_form = form_id(app, "gate_conversation")
+    client = _logged_in_htmx(app, _teacher, school)
+    with app.app_context():
+        engine = db.engine
+        events_before = count(app, AuditEvent)
+
+    def no_room(dbapi_connection, _record):
+        dbapi_connection.execute("VACUUM")  # no free pages left to fill
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
+
+    with app.app_context():
+        engine.dispose()  # new connections get the limit
+    event.listen(engine, "connect", no_room)
+    try:
+        # Five families with the longest note: more than the one page a table has.
+        response = client.post("/contacts/log/several", data={
+            "household_ids": list(school.households.values())[:5],
+            "form_id": school.gate_form,
+            "submission_token": TOKEN,
+            "note": "opvolgen " * 111,
+        })
+        assert response.status_code == 503
+        assert "geen plaats meer" in response.get_data(as_text=True)
+        assert count(app, ContactMoment) == 0
+        assert count(app, AuditEvent) == events_before
+        # Reading still works while the disk is full.
+        page = client.get("/contacts/log", headers={"HX-Request": ""})
+        assert page.status_code == 200 and "Emma Peeters" in page.get_data(as_text=True)
+    finally:
+        event.remove(engine, "connect", no_room)
+        with app.app_context():
+            engine.dispose()
+
+
+KILLED_WRITER = textwrap.dedent("""
+    import os, signal, sqlite3, sys
+    con = sqlite3.connect(sys.argv[1], isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("BEGIN IMMEDIATE")
+    for i in range(500):
+        con.execute(
+            "INSERT INTO audit_events (action, at, detail) VALUES (?, CURRENT_TIMESTAMP, '{}')",
+            (f"half-written-{i}",),
+        )
+    print("inserted", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+def test_a_writer_killed_mid_transaction_leaves_no_rows_and_an_intact_file(app):
+    path = _sqlite_path(app)
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_WRITER, path], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == -signal.SIGKILL
+    assert "inserted" in result.stdout
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute(
+            "SELECT count(*) FROM audit_events WHERE action LIKE 'half-written-%'"
+        ).fetchone()[0] == 0
+    finally:
+        con.close()
