@@ -32,7 +32,7 @@ lint: install-test
 install: $(VENV)/.installed node_modules/.installed $(MO_FILES) instance/config.py
 
 install-test: install $(VENV)/.installed-dev
-	scripts/debian-packages.sh chromium postgresql
+	scripts/debian-packages.sh chromium postgresql openjdk-17-jre-headless
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --omit-header .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
 	for po in $(PO_FILES); do $(BIN)/python scripts/po_fill.py $$po; done
+
+# Phone- and desktop-sized screenshots of every main page (screenshots/, not committed).
+screenshots: install-test
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) node_modules $(MO_FILES)

@@ -1,0 +1,79 @@
+"""Checks the browser tests run on what people see: axe-core and the Nu HTML Checker.
+
+- `assert_accessible(page)`: axe-core (from npm) in the page as it is now — a
+  whole page or an htmx state — for WCAG 2.1 A and AA; fails on any serious or
+  critical violation, naming the rule and the elements.
+- `assert_valid_html(*documents)`: the Nu HTML Checker (npm vnu-jar, run with
+  Java) over full HTML documents in one run; fails on any error.
+Both read their tools from node_modules, which `make test` installs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# htmx's own attributes (hx-get, hx-target, ...) are not in the HTML standard;
+# the checker's only complaint about them is that they exist.
+HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical WCAG 2.1 A/AA violations on the page as it stands."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # evaluate() is not subject to the page's Content-Security-Policy.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        {"rule": v["id"], "impact": v["impact"], "help": v["help"],
+         "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_accessible(page) -> None:
+    problems = axe_violations(page)
+    assert problems == [], f"{page.url}: {json.dumps(problems, indent=1, ensure_ascii=False)}"
+
+
+def vnu_errors(documents: dict[str, str]) -> list[str]:
+    """Run the Nu HTML Checker once over {name: html}; its errors as 'name: message'."""
+    java = shutil.which("java")
+    assert java, "Java is needed for the Nu HTML Checker (make test installs it)"
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {}
+        for index, (name, html) in enumerate(documents.items()):
+            path = Path(folder) / f"page{index:03d}.html"
+            path.write_text(html, encoding="utf-8")
+            paths[str(path)] = name
+        result = subprocess.run(
+            [java, "-jar", str(VNU), "--format", "json", "--exit-zero-always", *paths],
+            capture_output=True, text=True, timeout=300,
+        )
+    report = json.loads(result.stderr or result.stdout or '{"messages": []}')
+    errors = []
+    for message in report.get("messages", []):
+        if HTMX_ATTRIBUTE.match(message.get("message", "")):
+            continue
+        if message.get("type") == "error" or message.get("subType") == "fatal":
+            where = paths.get(message.get("url", "").removeprefix("file:"), message.get("url"))
+            errors.append(f"{where}:{message.get('lastLine')}: {message.get('message')} "
+                          f"[{message.get('extract', '').strip()[:80]}]")
+    return errors
+
+
+def assert_valid_html(documents: dict[str, str]) -> None:
+    errors = vnu_errors(documents)
+    assert errors == [], "\n".join(errors)
