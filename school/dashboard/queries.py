@@ -1,0 +1,632 @@
+"""The director's dashboard: the school's contact against its goals.
+
+Everything here takes a FIXED number of queries, whatever the number of
+families or classes: the per-family facts come from
+`school.visibility.summary.build_summaries` (six set-based queries) and the
+signals from `school.visibility.signals`; the grid, the heatmap, the trend,
+the balances and the class activities are aggregates grouped by class,
+quadrant, day or group activity (the days are folded into weeks in Python, so
+the SQL is the same on SQLite and PostgreSQL).
+
+What counts as contact is what summary.py says (its `_counted_moments` is the
+one definition): removed moments never, moments of a removed group activity
+never, broadcasts never; a moment *reached* the family when it was two-way or
+one-way (NOT_REACHED never); a *personal* contact is an oral, two-way one.
+
+Which families: the current families (a pupil who has not left) of the classes
+of the chosen school year, within `school.families.scope` (director and care
+see all). A family with children in two classes counts in both classes, once
+for the school. Pupils carry only their current class: for an earlier school
+year only the families still linked to that year's classes are in view.
+
+Two time frames, both shown on the page:
+- the goals and the less-visible overview: the school year up to the end of
+  the chosen period (the signals are evaluated as on that day);
+- the grid, the heatmap, the trend and the balances: the chosen period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from school import schoolyear
+from school.accounts.models import User
+from school.contacts.models import ContactForm, ContactMoment, GroupContact, Initiative, Reach, Tone
+from school.extensions import db
+from school.families.models import (
+    Caregiver,
+    Household,
+    Kinship,
+    Level,
+    Pupil,
+    SchoolClass,
+    SchoolYear,
+    household_pupils,
+)
+from school.families.scope import visible_household_ids
+from school.grid import QUADRANTS, Quadrant
+from school.schoolyear import YearSpan
+from school.visibility.models import FollowUp, FollowUpStatus, Setting
+from school.visibility.queries import load_thresholds
+from school.visibility.signals import CODES, Thresholds, evaluate, rhythm_not_kept
+from school.visibility.summary import (
+    ORAL_QUADRANTS,
+    REACHED,
+    FamilySummary,
+    _counted_moments,
+    build_summaries,
+)
+
+from .goals import SETTING_KEY, Goals
+
+# The share buckets of the heatmap (a single-hue scale, the number always written in the cell).
+HEAT_STEPS = (1, 25, 50, 75, 90)
+OTHER_KINSHIPS = (Kinship.GRANDPARENT, Kinship.FOSTER_PARENT, Kinship.GUARDIAN, Kinship.OTHER)
+
+
+def load_goals() -> Goals:
+    setting = db.session.get(Setting, SETTING_KEY)
+    return Goals.from_mapping(setting.value if setting else None)
+
+
+def percent(part: int, whole: int) -> int | None:
+    """A whole percentage (rounded half up), or None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (200 * part + whole) // (2 * whole)
+
+
+# --- the filters ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: SchoolYear
+    start: dt.date
+    end: dt.date
+    class_id: int | None
+    level: Level | None
+    today: dt.date
+    adjusted: bool = False  # the period asked for was moved inside the school year
+
+    @property
+    def span(self) -> YearSpan:
+        return YearSpan(self.year.starts_on, self.year.ends_on)
+
+    @property
+    def is_current(self) -> bool:
+        return self.today in self.span
+
+    @property
+    def default_end(self) -> dt.date:
+        return _default_end(self.year, self.today)
+
+    @property
+    def whole_year(self) -> bool:
+        return self.start == self.year.starts_on and self.end == self.default_end
+
+    def args(self) -> dict[str, str]:
+        """The query string that shows these figures (for links, the print view, the export)."""
+        values = {
+            "year": self.year.label, "from": self.start.isoformat(), "to": self.end.isoformat(),
+            "class": str(self.class_id) if self.class_id else "",
+            "level": self.level.value if self.level else "",
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def _default_end(year: SchoolYear, today: dt.date) -> dt.date:
+    return max(year.starts_on, min(today, year.ends_on))
+
+
+def school_years() -> list[SchoolYear]:
+    return list(db.session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on.desc())))
+
+
+def _parse_date(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def parse_filters(args: Mapping, years: list[SchoolYear], today: dt.date | None = None) -> Filters | None:
+    """The filters of a request, every value checked; None when the school has no school year yet."""
+    today = today or schoolyear.today()
+    if not years:
+        return None
+    by_label = {y.label: y for y in years}
+    year = by_label.get(str(args.get("year") or ""))
+    if year is None:
+        started = [y for y in years if y.starts_on <= today]
+        year = next((y for y in started if today <= y.ends_on), started[0] if started else years[-1])
+    last = _default_end(year, today)
+    asked_start, asked_end = _parse_date(args.get("from")), _parse_date(args.get("to"))
+    start = asked_start or year.starts_on
+    end = asked_end or last
+    if start > end:
+        start, end = end, start
+    start = min(max(start, year.starts_on), last)
+    end = min(max(end, year.starts_on), last)
+    adjusted = (asked_start not in (None, start)) or (asked_end not in (None, end))
+    try:
+        level = Level(args.get("level")) if args.get("level") else None
+    except ValueError:
+        level = None
+    try:
+        class_id = int(args.get("class") or 0) or None
+    except (TypeError, ValueError):
+        class_id = None
+    return Filters(year=year, start=start, end=end, class_id=class_id, level=level, today=today,
+                   adjusted=adjusted)
+
+
+def load(args: Mapping, today: dt.date | None = None
+         ) -> tuple[Filters | None, list[SchoolYear], list[SchoolClass]]:
+    """The filters of a request with the school years and the chosen year's classes (for the form)."""
+    years = school_years()
+    filters = parse_filters(args, years, today)
+    if filters is None:
+        return None, years, []
+    classes = classes_of(filters.year)
+    if filters.class_id is not None and filters.class_id not in {c.id for c in classes}:
+        filters = replace(filters, class_id=None)
+    return filters, years, classes
+
+
+def classes_of(year: SchoolYear) -> list[SchoolClass]:
+    return list(db.session.scalars(
+        select(SchoolClass).where(SchoolClass.school_year_id == year.id)
+        .order_by(SchoolClass.sort_order, SchoolClass.name)
+    ))
+
+
+def selected_classes(classes: list[SchoolClass], filters: Filters) -> list[SchoolClass]:
+    return [
+        c for c in classes
+        if (filters.level is None or c.level is filters.level)
+        and (filters.class_id is None or c.id == filters.class_id)
+    ]
+
+
+# --- what the dashboard shows -------------------------------------------------------
+
+
+@dataclass
+class GoalFigure:
+    key: str
+    done: int
+    total: int
+    goal: int
+
+    @property
+    def share(self) -> int | None:
+        return percent(self.done, self.total)
+
+    @property
+    def met(self) -> bool:
+        """Reached the goal (nothing to count counts as met: no flagged family needs a plan)."""
+        return self.total == 0 or 100 * self.done >= self.goal * self.total
+
+
+@dataclass
+class QuadrantFigure:
+    quadrant: Quadrant
+    moments: int  # contacts that reached a family
+    attempts: int  # attempts that did not reach the family
+    families: int  # families reached at least once in this quadrant
+    of_families: int
+
+    @property
+    def share(self) -> int | None:
+        return percent(self.families, self.of_families)
+
+
+@dataclass
+class ClassRow:
+    id: int
+    name: str
+    level: Level
+    families: int
+    reached: dict[Quadrant, int] = field(default_factory=dict)  # families reached, per quadrant (period)
+    reached_any: int = 0  # families reached in any quadrant (period)
+    moments: int = 0  # contacts that reached the class's families (period)
+    personal: int = 0  # personal conversations with the class's families (period)
+    tailored: int = 0  # families with contact op maat (year up to the end)
+    flagged: int = 0
+    flagged_with_plan: int = 0
+    activities: int = 0  # class activities with at least one family (year up to the end)
+    best_activity: int = 0  # families at the best-attended class activity
+    open_follow_ups: int = 0
+    overdue_follow_ups: int = 0
+
+    def share(self, quadrant: Quadrant) -> int | None:
+        return percent(self.reached.get(quadrant, 0), self.families)
+
+    def heat(self, quadrant: Quadrant) -> int:
+        """0 (nobody reached) to 5 (90% or more): the step of the single-hue scale."""
+        share = self.share(quadrant)
+        if share is None:
+            return 0
+        return sum(1 for step in HEAT_STEPS if share >= step)
+
+    @property
+    def tailored_share(self) -> int | None:
+        return percent(self.tailored, self.families)
+
+    @property
+    def reached_any_share(self) -> int | None:
+        return percent(self.reached_any, self.families)
+
+    @property
+    def best_activity_share(self) -> int | None:
+        return percent(self.best_activity, self.families) if self.activities else None
+
+    def activity_met(self, goal: int) -> bool:
+        return bool(self.families) and 100 * self.best_activity >= goal * self.families
+
+
+@dataclass
+class Week:
+    start: dt.date
+    counts: dict[Quadrant, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+PART_LABELS = {
+    "school": _l("started by the school"),
+    "family": _l("started by the family"),
+    "positive": _l("positive"),
+    "neutral": _l("neutral"),
+    "concern": _l("concern"),
+    "mother": _l("mothers"),
+    "father": _l("fathers"),
+    "other": _l("other caregivers"),
+    "unknown": _l("adult not recorded"),
+}
+BALANCE_TITLES = {
+    "initiative": _l("Who took the initiative"),
+    "tone": _l("The tone"),
+    "adults": _l("Which adults the school spoke to"),
+}
+
+
+@dataclass
+class Part:
+    key: str
+    count: int
+    share: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(PART_LABELS[self.key])
+
+
+@dataclass
+class Balance:
+    key: str
+    parts: list[Part]
+
+    @property
+    def title(self) -> str:
+        return str(BALANCE_TITLES[self.key])
+
+    @property
+    def total(self) -> int:
+        return sum(p.count for p in self.parts)
+
+
+@dataclass
+class FollowUpCounts:
+    open: int = 0
+    in_progress: int = 0
+    overdue: int = 0
+    done: int = 0  # closed by a contact that reached the family
+    closed: int = 0  # closed by hand, with a reason
+
+    @property
+    def still_open(self) -> int:
+        return self.open + self.in_progress
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    goals: Goals
+    thresholds: Thresholds
+    classes: list[ClassRow]
+    families: int
+    tailored: int
+    flagged: int
+    flagged_with_plan: int
+    goal_figures: list[GoalFigure]
+    quadrants: list[QuadrantFigure]
+    reached_any: int
+    personal: int
+    weeks: list[Week]
+    balances: list[Balance]
+    signal_counts: dict[str, int]
+    follow_ups: FollowUpCounts
+
+    @property
+    def moments(self) -> int:
+        return sum(q.moments for q in self.quadrants)
+
+    @property
+    def reached_share(self) -> int | None:
+        return percent(self.reached_any, self.families)
+
+    def goal(self, key: str) -> GoalFigure:
+        return next(g for g in self.goal_figures if g.key == key)
+
+
+# --- contact op maat ---------------------------------------------------------------
+
+
+def has_tailored_contact(s: FamilySummary, t: Thresholds) -> bool:
+    """Contact op maat this school year (up to the summary's day).
+
+    With an agreement (the intake's agreed forms and rhythm): every active
+    agreement kept — at least one contact that reached the family in the
+    agreed form's quadrant since it was agreed, and a rhythm ("every 14 days")
+    not overdue beyond the slack of signal 7. Without an agreement: at least
+    one personal (oral, two-way) contact.
+    """
+    if not s.agreements:
+        return s.last_personal is not None
+    if rhythm_not_kept(s, t) is not None:
+        return False
+    for agreement in s.agreements:
+        last = s.last_reached_in(agreement.quadrant)
+        if last is None or last < max(agreement.since, s.year.start):
+            return False
+    return True
+
+
+# --- the queries ------------------------------------------------------------------------
+
+
+def _n(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _families_reached(condition):
+    return func.count(func.distinct(case((condition, ContactMoment.household_id))))
+
+
+def membership(user: User, filters: Filters, class_ids: list[int]) -> Select:
+    """(household_id, class_id) of the families in view: current pupils of these classes, in reach."""
+    hp = household_pupils
+    stmt = (
+        select(hp.c.household_id.label("household_id"), Pupil.class_id.label("class_id"))
+        .join(Pupil, Pupil.id == hp.c.pupil_id)
+        .join(Household, Household.id == hp.c.household_id)
+        .where(
+            Pupil.class_id.in_(class_ids),
+            Household.anonymised_at.is_(None),
+            Household.id.in_(visible_household_ids(user)),
+        )
+        .distinct()
+    )
+    if filters.is_current:
+        return stmt.where(Pupil.left_on.is_(None))
+    return stmt.where(or_(Pupil.left_on.is_(None), Pupil.left_on >= filters.year.starts_on))
+
+
+def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard:
+    """Every figure of the dashboard for the families in view (a fixed number of queries)."""
+    m = ContactMoment
+    goals, thresholds = load_goals(), load_thresholds()
+    chosen = selected_classes(classes, filters)
+    members = membership(user, filters, [c.id for c in chosen])
+    families_of: dict[int, set[int]] = {c.id: set() for c in chosen}
+    for household_id, class_id in db.session.execute(members):
+        families_of[class_id].add(household_id)
+    everyone = set().union(*families_of.values()) if families_of else set()
+    mem = members.subquery()
+    ids = select(mem.c.household_id)
+
+    period = YearSpan(filters.start, filters.end)
+    year_so_far = YearSpan(filters.year.starts_on, filters.end)
+    reached = m.reach.in_(REACHED)
+    personal = and_(m.reach == Reach.TWO_WAY, ContactForm.quadrant.in_(ORAL_QUADRANTS))
+
+    # Per class and quadrant (the heatmap): families reached, contacts, personal conversations.
+    per_class_quadrant = db.session.execute(
+        _counted_moments(ids, period, filters.end)
+        .join(mem, mem.c.household_id == m.household_id)
+        .add_columns(
+            mem.c.class_id, ContactForm.quadrant, _families_reached(reached).label("families"),
+            _n(reached).label("moments"), _n(personal).label("personal"),
+        )
+        .group_by(mem.c.class_id, ContactForm.quadrant)
+    ).all()
+    # Per class: families reached at all (a family reached in two quadrants once).
+    per_class = dict(db.session.execute(
+        _counted_moments(ids, period, filters.end)
+        .join(mem, mem.c.household_id == m.household_id)
+        .add_columns(mem.c.class_id, _families_reached(reached))
+        .group_by(mem.c.class_id)
+    ).all())
+    # The school's grid: per quadrant, and families reached in any quadrant.
+    per_quadrant = {
+        row.quadrant: row for row in db.session.execute(
+            _counted_moments(ids, period, filters.end)
+            .add_columns(
+                ContactForm.quadrant, _n(reached).label("moments"),
+                _n(m.reach == Reach.NOT_REACHED).label("attempts"),
+                _families_reached(reached).label("families"),
+            )
+            .group_by(ContactForm.quadrant)
+        )
+    }
+    totals = db.session.execute(
+        _counted_moments(ids, period, filters.end)
+        .add_columns(_families_reached(reached).label("families"), _n(personal).label("personal"))
+    ).one()
+    # The trend: contacts that reached a family, per day and quadrant (folded into weeks below).
+    per_day = db.session.execute(
+        _counted_moments(ids, period, filters.end)
+        .add_columns(m.occurred_on, ContactForm.quadrant, func.count().label("n"))
+        .where(reached)
+        .group_by(m.occurred_on, ContactForm.quadrant)
+    ).all()
+    # The balances: initiative, tone, and which adult was reached.
+    per_kind = db.session.execute(
+        _counted_moments(ids, period, filters.end)
+        .outerjoin(Caregiver, Caregiver.id == m.caregiver_id)
+        .add_columns(m.initiative, m.tone, Caregiver.kinship, func.count().label("n"))
+        .where(reached)
+        .group_by(m.initiative, m.tone, Caregiver.kinship)
+    ).all()
+    # Class activities this school year: per class and activity, the class's families that came.
+    activity = aliased(GroupContact)
+    per_activity = db.session.execute(
+        _counted_moments(ids, year_so_far, filters.end)
+        .join(activity, activity.id == m.group_id)
+        .join(mem, and_(mem.c.household_id == m.household_id, mem.c.class_id == activity.class_id))
+        .add_columns(mem.c.class_id, activity.id, func.count(func.distinct(m.household_id)).label("came"))
+        .where(reached)
+        .group_by(mem.c.class_id, activity.id)
+    ).all()
+    # Follow-ups that ran during the school year up to the end: now, and whether open on the end day.
+    year_start = dt.datetime.combine(filters.year.starts_on, dt.time.min)
+    after_end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min)
+    open_status = FollowUp.status.in_((FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS))
+    follow_up_rows = db.session.execute(
+        select(
+            FollowUp.household_id, FollowUp.status, func.count().label("n"),
+            _n(and_(open_status, FollowUp.due_on.is_not(None), FollowUp.due_on < filters.today))
+            .label("overdue"),
+            _n(or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= after_end)).label("planned"),
+        )
+        .where(
+            FollowUp.household_id.in_(ids), FollowUp.created_at < after_end,
+            or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= year_start),
+        )
+        .group_by(FollowUp.household_id, FollowUp.status)
+    ).all()
+    # The families' own facts, and the signals, as on the end day.
+    summaries = build_summaries(ids, filters.end, thresholds.recent_days)
+
+    # --- folding, in Python -------------------------------------------------------
+    flags = {hid: evaluate(s, thresholds) for hid, s in summaries.items()}
+    flagged = {hid for hid, found in flags.items() if found}
+    tailored = {hid for hid, s in summaries.items() if has_tailored_contact(s, thresholds)}
+    planned: set[int] = set()
+    counts = FollowUpCounts()
+    open_per: dict[int, tuple[int, int]] = {}
+    for row in follow_up_rows:
+        if row.planned:
+            planned.add(row.household_id)
+        if row.status is FollowUpStatus.OPEN:
+            counts.open += row.n
+        elif row.status is FollowUpStatus.IN_PROGRESS:
+            counts.in_progress += row.n
+        elif row.status is FollowUpStatus.DONE:
+            counts.done += row.n
+        else:
+            counts.closed += row.n
+        counts.overdue += int(row.overdue)
+        if row.status.is_open:
+            was = open_per.get(row.household_id, (0, 0))
+            open_per[row.household_id] = (was[0] + row.n, was[1] + int(row.overdue))
+    with_plan = flagged & planned
+
+    rows: dict[int, ClassRow] = {
+        c.id: ClassRow(id=c.id, name=c.name, level=c.level, families=len(families_of[c.id])) for c in chosen
+    }
+    for row in per_class_quadrant:
+        target = rows[row.class_id]
+        target.reached[row.quadrant] = int(row.families)
+        target.moments += int(row.moments)
+        target.personal += int(row.personal)
+    for class_id, n in per_class.items():
+        rows[class_id].reached_any = int(n)
+    for row in per_activity:
+        target = rows[row.class_id]
+        target.activities += 1
+        target.best_activity = max(target.best_activity, int(row.came))
+    for class_id, members_of in families_of.items():
+        target = rows[class_id]
+        target.tailored = len(members_of & tailored)
+        target.flagged = len(members_of & flagged)
+        target.flagged_with_plan = len(members_of & with_plan)
+        target.open_follow_ups = sum(open_per.get(h, (0, 0))[0] for h in members_of)
+        target.overdue_follow_ups = sum(open_per.get(h, (0, 0))[1] for h in members_of)
+    class_rows = list(rows.values())
+    with_families = [r for r in class_rows if r.families]
+
+    goal_figures = [
+        GoalFigure("tailored_contact", len(everyone & tailored), len(everyone), goals.tailored_contact),
+        GoalFigure("follow_up_plans", len(with_plan), len(flagged), goals.follow_up_plans),
+        GoalFigure(
+            "activity_classes", sum(1 for r in with_families if r.activity_met(goals.activity_families)),
+            len(with_families), goals.activity_classes,
+        ),
+    ]
+    quadrants = [
+        QuadrantFigure(
+            q, int(per_quadrant[q].moments) if q in per_quadrant else 0,
+            int(per_quadrant[q].attempts) if q in per_quadrant else 0,
+            int(per_quadrant[q].families) if q in per_quadrant else 0, len(everyone),
+        )
+        for q in QUADRANTS
+    ]
+    signal_counts = dict.fromkeys(CODES, 0)
+    for found in flags.values():
+        for signal in found:
+            signal_counts[signal.code] += 1
+    return Dashboard(
+        filters=filters, goals=goals, thresholds=thresholds, classes=class_rows, families=len(everyone),
+        tailored=len(everyone & tailored), flagged=len(flagged), flagged_with_plan=len(with_plan),
+        goal_figures=goal_figures, quadrants=quadrants, reached_any=int(totals.families),
+        personal=int(totals.personal), weeks=_weeks(filters, per_day), balances=_balances(per_kind),
+        signal_counts=signal_counts, follow_ups=counts,
+    )
+
+
+def _weeks(filters: Filters, per_day) -> list[Week]:
+    """Monday-to-Sunday weeks from the period's first day to its last, every quadrant in each."""
+    first = filters.start - dt.timedelta(days=filters.start.weekday())
+    weeks: dict[dt.date, Week] = {}
+    day = first
+    while day <= filters.end:
+        weeks[day] = Week(day, dict.fromkeys(QUADRANTS, 0))
+        day += dt.timedelta(days=7)
+    for on, quadrant, n in per_day:
+        monday = on - dt.timedelta(days=on.weekday())
+        weeks[monday].counts[quadrant] += int(n)
+    return list(weeks.values())
+
+
+def _balances(per_kind) -> list[Balance]:
+    initiative = dict.fromkeys((Initiative.SCHOOL, Initiative.FAMILY), 0)
+    tone = dict.fromkeys((Tone.POSITIVE, Tone.NEUTRAL, Tone.CONCERN), 0)
+    adults = dict.fromkeys(("mother", "father", "other", "unknown"), 0)
+    for row in per_kind:
+        initiative[row.initiative] += row.n
+        tone[row.tone] += row.n
+        if row.kinship is Kinship.MOTHER:
+            adults["mother"] += row.n
+        elif row.kinship is Kinship.FATHER:
+            adults["father"] += row.n
+        elif row.kinship in OTHER_KINSHIPS:
+            adults["other"] += row.n
+        else:
+            adults["unknown"] += row.n
+
+    def balance(key: str, values: Mapping) -> Balance:
+        total = sum(values.values())
+        return Balance(key, [Part(str(k), n, percent(n, total)) for k, n in values.items()])
+
+    return [balance("initiative", initiative), balance("tone", tone), balance("adults", adults)]
