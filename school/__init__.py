@@ -18,6 +18,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    from school.web import FragmentEnvironment
+
+    app.jinja_environment = FragmentEnvironment  # before anything touches app.jinja_env
     _configure(app, test_config)
 
     from school import extensions, web
@@ -40,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.contacts import views as contacts_views
     from school.dashboard import views as dashboard_views
     from school.families import views as families_views
+    from school.privacy import views as privacy_views
     from school.visibility import views as visibility_views
 
     auth.init_app(app)
@@ -50,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         contacts_views.bp,
         visibility_views.bp,
         dashboard_views.bp,
+        privacy_views.bp,
     ):
         app.register_blueprint(bp)
 
@@ -79,7 +84,8 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     if app.config.get("TESTING"):
         app.jinja_env.undefined = StrictUndefined
     production = not (app.debug or app.testing)
-    if production and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+    secret = str(app.config.get("SECRET_KEY") or "")
+    if production and (secret == DEV_SECRET_KEY or len(secret) < 16):
         raise RuntimeError(
             "Refusing to start with the development SECRET_KEY: set SECRET_KEY in the "
             "environment or in instance/config.py."

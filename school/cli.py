@@ -1,5 +1,5 @@
 """Command-line tools: `flask create-user`, `flask init-school`, `flask seed-demo`, `flask import-roster`,
-`flask backup`."""
+`flask backup`, `flask purge`."""
 
 from __future__ import annotations
 
@@ -70,6 +70,20 @@ def init_app(app: Flask) -> None:
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Backup written to {written}.")
+
+    @app.cli.command("purge")
+    @click.option("--dry-run", is_flag=True, help="List the households that would be erased; erase nothing.")
+    def purge_command(dry_run: bool) -> None:
+        """Erase households whose children all left more than RETENTION_MONTHS months ago."""
+        from school.privacy import service
+
+        months = int(app.config["RETENTION_MONTHS"])
+        found = service.purge(dry_run=dry_run)
+        for c in found:
+            click.echo(f"{'would erase' if dry_run else 'erased'}: household {c.household_id} "
+                       f"({c.name}), last child left on {c.last_left_on.isoformat()}")
+        verb = "would be erased" if dry_run else "erased"
+        click.echo(f"{len(found)} household(s) {verb} (children all left more than {months} months ago).")
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, object] = {
     "SQLITE_BUSY_TIMEOUT": 5.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # False: Secure whenever the request came over HTTPS (school.accounts.auth); True: always.
+    "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
@@ -34,6 +36,11 @@ DEFAULTS: dict[str, object] = {
     "SESSION_IDLE_MINUTES": 60,
     "SESSION_MAX_HOURS": 10,
     "PERMANENT_SESSION_LIFETIME": 10 * 3600,
+    # Five failed logins for one e-mail address within a quarter of an hour: wait.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_WINDOW_MINUTES": 15,
+    # `flask purge` erases households whose children all left more than this long ago.
+    "RETENTION_MONTHS": 24,
 }
 
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from flask import Flask, Response, abort, make_response, render_template, request, send_from_directory
+from flask.templating import Environment
+from jinja2 import nodes
 from jinja2_fragments.flask import render_block
 
 # Files the app serves from the npm packages (node_modules), by public name.
@@ -13,6 +15,26 @@ VENDOR_FILES = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "pico.min.css": "@picocss/pico/css/pico.min.css",
 }
+
+
+class FragmentEnvironment(Environment):
+    """Every block also sees the template's top-level imports and macros.
+
+    A fragment is one block rendered on its own (jinja2-fragments), without
+    the template's top-level code, so `{% from "_macros.html" import field %}`
+    or a macro defined outside the block would be undefined there. Copies of
+    those statements are put at the start of every block when the template is
+    compiled (once), so each page's fragments render like the page. (The
+    compiler keeps no state on the nodes, so the same nodes serve every block.)
+    """
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        shared = [n for n in tree.body if isinstance(n, (nodes.Import, nodes.FromImport, nodes.Macro))]
+        if shared:
+            for block in tree.find_all(nodes.Block):
+                block.body[:0] = shared
+        return tree
 
 
 def wants_fragment() -> bool:

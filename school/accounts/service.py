@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import datetime as dt
+import hashlib
+import hmac
 
-from school.accounts.models import Role, User
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from school.accounts.models import LoginFailure, Role, User
 from school.accounts.passwords import hash_password, needs_rehash, verify_password
 from school.extensions import db
 from school.families.models import SchoolClass
@@ -16,6 +21,14 @@ class EmailTaken(ValueError):
     pass
 
 
+class Throttled(Exception):
+    """Too many failed logins for this e-mail address lately (known or not)."""
+
+    def __init__(self, minutes: int):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -25,19 +38,52 @@ def find_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user for these credentials, or None: one answer for every failure."""
+    """The user for these credentials, or None: one answer for every failure.
+
+    Raises Throttled after LOGIN_MAX_FAILURES failures for the address within
+    LOGIN_WINDOW_MINUTES, whether or not an account has that address, without
+    even checking the password.
+    """
+    key = throttle_key(email)
     user = find_by_email(email)
+    since = _window_start()
+    failures = db.session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.key == key, LoginFailure.at >= since)
+    )
+    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        audit.record("login.throttled", user_id=user.id if user else None)
+        db.session.commit()
+        raise Throttled(int(current_app.config["LOGIN_WINDOW_MINUTES"]))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+        db.session.add(LoginFailure(key=key, at=_now()))
         audit.record("login.failed", user_id=user.id if user else None)
         db.session.commit()
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
     audit.record("login", object_type="user", object_id=user.id, user_id=user.id)
     db.session.commit()
     return user
+
+
+def throttle_key(email: str) -> str:
+    """A keyed hash of the typed address: the throttle table holds no typed text."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return utcnow().replace(tzinfo=None)
+
+
+def _window_start() -> dt.datetime:
+    return _now() - dt.timedelta(minutes=int(current_app.config["LOGIN_WINDOW_MINUTES"]))
 
 
 def end_sessions(user: User) -> None:

@@ -55,15 +55,22 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.index"))
     form = LoginForm()
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
+        try:
+            user = service.authenticate(form.email.data, form.password.data)
+        except service.Throttled as throttled:
+            form.password.errors.append(_(
+                "Too many attempts with this e-mail address. Wait %(minutes)d minutes and try again, "
+                "or ask the administrator for a new password.", minutes=throttled.minutes,
+            ))
+            return render("accounts/login.html", form=form, status=429)
         if user is not None:
             session.clear()
             login_user(user)
             start_session()
             return redirect(safe_next(request.args.get("next")) or url_for("accounts.index"))
         form.password.errors.append(_("That e-mail address and password do not match an active account."))
-    status = 422 if form.is_submitted() else 200
     return render("accounts/login.html", form=form, status=status)
 
 

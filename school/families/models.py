@@ -150,6 +150,8 @@ class Household(db.Model):
     )
     consent_external: Mapped[bool] = mapped_column(default=False)
     consent_external_at: Mapped[dt.datetime | None]
+    # When the parents withdrew that consent (kept, with the date it was given).
+    consent_withdrawn_at: Mapped[dt.datetime | None]
     intake_status: Mapped[IntakeStatus] = mapped_column(
         enum_type(IntakeStatus, 8), default=IntakeStatus.NONE
     )

@@ -52,7 +52,7 @@ from school.families.topics import topic_label
 from school.grid import Quadrant
 from school.privacy import audit
 from school.privacy.models import AuditEvent
-from school.schoolyear import span_for, today, utcnow
+from school.schoolyear import span_for, today
 from school.visibility.models import Setting
 
 INTAKE_FORM_CODE = "enrolment_interview"
@@ -370,11 +370,9 @@ def _apply(household: Household, data: HouseholdInput) -> None:
     household.contact_note = data.contact_note
     household.help_offer = data.help_offer
     household.info_explained = sorted({int(i) for i in data.info_explained})
-    if data.consent_external and not household.consent_external:
-        household.consent_external_at = utcnow()
-    elif not data.consent_external:
-        household.consent_external_at = None
-    household.consent_external = data.consent_external
+    from school.privacy.service import apply_consent  # given and withdrawn, each with its date
+
+    apply_consent(household, bool(data.consent_external))
     _apply_caregivers(household, data.caregivers)
     _apply_children(household, data.children)
     _apply_agreements(household, data.agreements)

@@ -1,11 +1,22 @@
-"""Write audit events in the caller's transaction (never the note text)."""
+"""Write audit events in the caller's transaction (never the note text).
+
+The trail is append-only: the ORM refuses to change or delete an event. The
+one exception is erasure (school.privacy.service), which replaces a
+household's reference by a pseudonym with a single UPDATE statement.
+"""
 
 from __future__ import annotations
 
 from flask_login import current_user
+from sqlalchemy import case, event, null, update
+from sqlalchemy.orm import Session
 
 from school.extensions import db
 from school.privacy.models import AuditEvent
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    pass
 
 
 def record(
@@ -30,3 +41,30 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def pseudonymise(pseudonyms: dict[int, str]) -> None:
+    """Put each household's pseudonym in place of its id, in every event about it.
+
+    Events about the household itself lose the record id too (the pseudonym
+    alone ties them together). One statement, whatever the number of households.
+    """
+    if not pseudonyms:
+        return
+    refs = {str(household_id): pseudonym for household_id, pseudonym in pseudonyms.items()}
+    db.session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.household_ref.in_(list(refs)))
+        .values(
+            household_ref=case(refs, value=AuditEvent.household_ref),
+            object_id=case((AuditEvent.object_type == "household", null()), else_=AuditEvent.object_id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _append_only(session: Session, _context, _instances) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditTrailIsAppendOnly(f"audit event {obj.id} cannot be changed or removed")

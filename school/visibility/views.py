@@ -102,7 +102,8 @@ def family_reach(household_id: int):
 def family_timeline(household_id: int):
     if not wants_fragment():
         get_household_or_404(household_id, _user())  # outside the user's reach: 404, not a redirect
-        return redirect(url_for("families.show", household_id=household_id, **request.args.to_dict()))
+        args = {k: v for k, v in request.args.items() if k != "household_id"}
+        return redirect(url_for("families.show", household_id=household_id, **args))
     return _family_part(household_id, "visibility/_timeline.html", "part")
 
 

@@ -1,0 +1,48 @@
+"""Forms of the privacy pages: erasure, consent, and the audit trail's filter."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+ERASURE_REASON_LABELS = {
+    "request": _l("The parents asked for it (right to erasure)"),
+    "left_school": _l("The family has left the school"),
+}
+
+
+class EraseForm(FlaskForm):
+    reason = RadioField(
+        _l("Why"), choices=list(ERASURE_REASON_LABELS.items()), default="request",
+        validators=[DataRequired()],
+    )
+    confirm = BooleanField(
+        _l("Yes, erase this family and everything about them. This cannot be undone."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class ConsentForm(FlaskForm):
+    """Only the CSRF token: the button pressed says what to record."""
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    family = StringField(_l("Family (name or reference)"), validators=[Optional(), Length(max=100)])
+    user = SelectField(_l("Who"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    action = SelectField(_l("What"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("Until"), validators=[Optional()])
+
+    def __init__(self, *args, user_choices=(), action_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user.choices = [("", _l("everybody"))] + list(user_choices)
+        self.action.choices = [("", _l("every action"))] + list(action_choices)
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date comes before the start date."))

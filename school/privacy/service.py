@@ -1,0 +1,174 @@
+"""The family's rights: export, consent, erasure, and the retention purge.
+
+Each function writes its audit event in the same transaction as the change
+and commits. Erasure deletes the household and everything about it, and
+keeps the audit trail with a pseudonym in place of the household.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, inspect, select
+
+from school.accounts.models import User
+from school.contacts.models import ContactAgreement, ContactMoment
+from school.extensions import db
+from school.families.models import Caregiver, Household, Pupil, household_pupils
+from school.privacy import audit, queries
+from school.schoolyear import utcnow
+from school.visibility.models import FollowUp
+
+# Why a household was erased (a code in the audit event, never free text).
+ERASURE_REASONS = ("request", "left_school", "retention")
+EXPORT_KINDS = ("access", "transfer")
+
+
+def export_household(household: Household, *, kind: str, fmt: str) -> dict:
+    """The export for an access request ('access') or a change of school ('transfer')."""
+    if kind not in EXPORT_KINDS:
+        raise ValueError(kind)
+    record = queries.household_record(household, transfer=kind == "transfer")
+    audit.record(
+        "family.exported", object_type="household", object_id=household.id, household_id=household.id,
+        kind=kind, format=fmt,
+    )
+    db.session.commit()
+    return record
+
+
+# --- consent to share with external partners ------------------------------------------
+
+
+def apply_consent(household: Household, given: bool) -> bool:
+    """Record consent (with its date) or its withdrawal (with that date); never commits.
+
+    For the family form and the privacy page alike. Returns whether anything changed.
+    """
+    if bool(household.consent_external) == given:
+        return False
+    now = utcnow()
+    household.consent_external = given
+    if given:
+        household.consent_external_at = now
+        household.consent_withdrawn_at = None
+    else:
+        household.consent_withdrawn_at = now
+    return True
+
+
+def set_consent(household: Household, given: bool) -> bool:
+    if not apply_consent(household, given):
+        return False
+    audit.record(
+        "consent.given" if given else "consent.withdrawn",
+        object_type="household", object_id=household.id, household_id=household.id,
+    )
+    db.session.commit()
+    return True
+
+
+# --- erasure --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erased:
+    household_id: int
+    pseudonym: str
+
+
+def new_pseudonym() -> str:
+    """Random, so that nothing links it back to the household once the mapping is gone."""
+    return "x-" + secrets.token_hex(5)
+
+
+def erase_household(household: Household, *, reason: str, user: User | None) -> Erased:
+    """Erase one household now (a request, or a family that left); commits."""
+    return erase_households([household.id], reason=reason, user=user)[0]
+
+
+def erase_households(household_ids: Iterable[int], *, reason: str, user: User | None) -> list[Erased]:
+    """Delete these households with their caregivers, children (unless they also live in a
+    household that stays), agreements, contact moments, notes and follow-ups.
+
+    The audit trail stays: every event about a household gets its pseudonym,
+    and one `family.erased` event per household says who erased it, when and
+    why (counts only). Set-based: a fixed number of statements for any number
+    of households. Commits.
+    """
+    if reason not in ERASURE_REASONS:
+        raise ValueError(reason)
+    ids = sorted(set(household_ids))
+    if not ids:
+        return []
+    counts = _counts(ids)
+    linked = select(household_pupils.c.pupil_id).where(household_pupils.c.household_id.in_(ids))
+    staying = select(household_pupils.c.pupil_id).where(household_pupils.c.household_id.not_in(ids))
+    orphans = list(db.session.scalars(
+        select(Pupil.id).where(Pupil.id.in_(linked), Pupil.id.not_in(staying))
+    ))
+    _forget(ids, orphans)
+    for statement in (
+        delete(FollowUp).where(FollowUp.household_id.in_(ids)),
+        delete(ContactMoment).where(ContactMoment.household_id.in_(ids)),
+        delete(ContactAgreement).where(ContactAgreement.household_id.in_(ids)),
+        delete(Caregiver).where(Caregiver.household_id.in_(ids)),
+        delete(household_pupils).where(household_pupils.c.household_id.in_(ids)),
+        delete(Pupil).where(Pupil.id.in_(orphans)),
+        delete(Household).where(Household.id.in_(ids)),
+    ):
+        db.session.execute(statement.execution_options(synchronize_session=False))
+    pseudonyms = {household_id: new_pseudonym() for household_id in ids}
+    audit.pseudonymise(pseudonyms)
+    user_id = user.id if user is not None else None
+    for household_id in ids:
+        event = audit.record(
+            "family.erased", object_type="household", user_id=user_id, reason=reason,
+            **counts.get(household_id, {}),
+        )
+        event.household_ref = pseudonyms[household_id]
+    db.session.commit()
+    return [Erased(household_id, pseudonyms[household_id]) for household_id in ids]
+
+
+def _forget(ids: list[int], pupil_ids: list[int]) -> None:
+    """Take what is about to be deleted out of the session (without loading anything)."""
+    wanted = set(ids)
+    for obj in list(db.session.identity_map.values()):
+        loaded = inspect(obj).dict
+        if (
+            (isinstance(obj, Household) and loaded.get("id") in wanted)
+            or (isinstance(obj, Pupil) and loaded.get("id") in pupil_ids)
+            or (isinstance(obj, (Caregiver, ContactMoment, ContactAgreement, FollowUp))
+                and loaded.get("household_id") in wanted)
+        ) and obj in db.session:
+            db.session.expunge(obj)
+
+
+def _counts(ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per household: how many caregivers, children, moments and follow-ups are erased."""
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for name, column in (
+        ("caregivers", Caregiver.household_id),
+        ("children", household_pupils.c.household_id),
+        ("contact_moments", ContactMoment.household_id),
+        ("follow_ups", FollowUp.household_id),
+    ):
+        for household_id, n in db.session.execute(
+            select(column, func.count()).where(column.in_(ids)).group_by(column)
+        ):
+            counts[household_id][name] = n
+    return counts
+
+
+# --- retention ------------------------------------------------------------------------
+
+
+def purge(*, dry_run: bool, months: int | None = None) -> list[queries.PurgeCandidate]:
+    """Erase every household whose children all left more than `months` months ago."""
+    candidates = queries.retention_candidates(months=months)
+    if not dry_run and candidates:
+        erase_households([c.household_id for c in candidates], reason="retention", user=None)
+    return candidates

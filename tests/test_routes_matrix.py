@@ -1,0 +1,278 @@
+"""Every route × every role, generated from app.url_map.
+
+Each endpoint declares its access rule on the view (school.accounts.access):
+an endpoint without one fails here, so a new route cannot slip through. For
+each role the rule is checked against what the server really answers, for the
+whole page and for the htmx fragment, with records inside the user's reach
+and — for routes that name a family's record — records outside it:
+
+- allowed: not 403/404/500, and not sent to the login page;
+- refused: 404 (for a role as for a record outside one's reach — the app
+  never answers 403, so nobody learns that a record exists), and exactly one
+  `access.refused` event in the audit trail;
+- anonymous: sent to the login page, except for the public endpoints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from school import create_app
+from school.accounts.access import RECORD_ARGS, Rule, rule_for
+from school.accounts.models import Role
+from school.extensions import db
+
+ROLES = tuple(Role)
+ROSTER = Path(__file__).parent / "fixtures" / "roster" / "utf8_comma.csv"
+
+
+def _endpoints() -> list[str]:
+    app = create_app({"TESTING": True, "SECRET_KEY": "matrix-listing-key", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules()})
+
+
+ENDPOINTS = _endpoints()
+
+_HASH: list[str] = []
+
+
+def _password_hash() -> str:
+    if not _HASH:
+        from school.accounts.passwords import hash_password
+
+        _HASH.append(hash_password("matrix password, not used"))
+    return _HASH[0]
+
+
+@dataclass
+class School:
+    """Ids of a small school: class A (the teacher's) and class B (another teacher's)."""
+
+    users: dict[str, int] = field(default_factory=dict)
+    inside: int = 0  # a family in class A
+    outside: int = 0  # a family in class B only
+    # Per role: logged by that role in `inside`, and logged by the other teacher in `outside`
+    # (each role its own, so that one role's removal does not change what the next one finds).
+    moments: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, int] = field(default_factory=dict)
+    moments_outside: dict[str, int] = field(default_factory=dict)
+    tokens_outside: dict[str, str] = field(default_factory=dict)
+    groups_outside: dict[str, int] = field(default_factory=dict)
+    uploads: dict[str, str] = field(default_factory=dict)
+    follow_up_inside: int = 0
+    follow_up_outside: int = 0
+    form_id: int = 0
+
+
+def build_school(app) -> School:
+    """Everything directly in the database (fast): users, two classes, two families, records."""
+    from school.accounts.models import User
+    from school.contacts.models import ContactForm, ContactMoment, GroupContact, Initiative, Reach
+    from school.families.models import Caregiver, Household, Kinship, Level, Pupil, SchoolClass, SchoolYear
+    from school.families.service import store_upload
+    from school.schoolyear import span_for
+    from school.visibility.models import Approach, FollowUp
+
+    ids = School()
+    with app.app_context():
+        span = span_for(dt.date.today())
+        year = SchoolYear(starts_on=span.start, ends_on=span.end)
+        db.session.add(year)
+        db.session.flush()
+        class_a = SchoolClass(school_year_id=year.id, name="A", level=Level.LAGER)
+        class_b = SchoolClass(school_year_id=year.id, name="B", level=Level.LAGER)
+        db.session.add_all([class_a, class_b])
+        db.session.flush()
+        users = {}
+        for key, role, classes in [
+            ("reception", Role.RECEPTION, []), ("teacher", Role.TEACHER, [class_a]), ("care", Role.CARE, []),
+            ("director", Role.DIRECTOR, []), ("admin", Role.ADMIN, []),
+            ("other_teacher", Role.TEACHER, [class_b]),
+        ]:
+            users[key] = User(name=f"Matrix {key}", email=f"{key}@matrix.test", role=role,
+                              password_hash=_password_hash(), classes=classes)
+        db.session.add_all(users.values())
+        inside = Household(display_name="Gezin Binnen", pupils=[Pupil(first_name="Ina", last_name="Binnen",
+                                                                     class_id=class_a.id)])
+        inside.caregivers.append(Caregiver(first_name="Iris", last_name="Binnen", kinship=Kinship.MOTHER))
+        outside = Household(display_name="Gezin Buiten", pupils=[Pupil(first_name="Bo", last_name="Buiten",
+                                                                      class_id=class_b.id)])
+        db.session.add_all([inside, outside])
+        db.session.flush()
+        gate = db.session.scalar(select(ContactForm).where(ContactForm.code == "gate_conversation"))
+        evening = db.session.scalar(select(ContactForm).where(ContactForm.code == "info_evening")) or gate
+        today = dt.date.today()
+
+        def moment(household, user_key, token, group=None):
+            m = ContactMoment(
+                household_id=household.id, form_id=gate.id, occurred_on=today, initiative=Initiative.SCHOOL,
+                reach=Reach.TWO_WAY, logged_by_id=users[user_key].id, submission_token=token,
+                group_id=group.id if group else None, note="matrix note",
+            )
+            db.session.add(m)
+            db.session.flush()
+            return m
+
+        def group(klass, user_key, token):
+            g = GroupContact(form_id=evening.id, class_id=klass.id, occurred_on=today,
+                             logged_by_id=users[user_key].id, submission_token=token)
+            db.session.add(g)
+            db.session.flush()
+            moment(inside if klass is class_a else outside, user_key, token, g)
+            return g
+
+        for key in ("reception", "teacher", "care", "director", "admin"):
+            ids.moments[key] = moment(inside, key, f"tok-{key}").id
+            ids.tokens[key] = f"tok-{key}"
+            ids.groups[key] = group(class_a, key, f"group-{key}").id
+            ids.moments_outside[key] = moment(outside, "other_teacher", f"tok-out-{key}").id
+            ids.tokens_outside[key] = f"tok-out-{key}"
+            ids.groups_outside[key] = group(class_b, "other_teacher", f"group-out-{key}").id
+        fu_in = FollowUp(household_id=inside.id, owner_id=users["teacher"].id, approach=Approach.GATE)
+        fu_out = FollowUp(household_id=outside.id, owner_id=users["other_teacher"].id,
+                          approach=Approach.PHONE)
+        db.session.add_all([fu_in, fu_out])
+        db.session.commit()
+        data = ROSTER.read_bytes()
+        for key in ("reception", "director", "admin"):
+            ids.uploads[key] = store_upload(data, ROSTER.name, users[key])
+        ids.users = {key: u.id for key, u in users.items()}
+        ids.inside, ids.outside = inside.id, outside.id
+        ids.follow_up_inside, ids.follow_up_outside = fu_in.id, fu_out.id
+        ids.form_id = gate.id
+    return ids
+
+
+def signed_in_client(app, user_id: int):
+    """A client with a valid session for this user, without the cost of a real login."""
+    from school.accounts.models import User
+
+    with app.app_context():
+        version = db.session.get(User, user_id).session_version
+    client = app.test_client()
+    now = int(time.time())
+    with client.session_transaction() as session:
+        session.update({"_user_id": f"{user_id}.{version}", "_fresh": True, "login_at": now, "seen_at": now})
+    return client
+
+
+def _values(school: School, role_key: str, outsider: bool) -> tuple[dict, dict]:
+    """URL arguments, and the query/form values that name records, for one role and variant."""
+    url = {
+        "household_id": school.outside if outsider else school.inside,
+        "moment_id": (school.moments_outside if outsider else school.moments)[role_key],
+        "group_id": (school.groups_outside if outsider else school.groups)[role_key],
+        "follow_up_id": school.follow_up_outside if outsider else school.follow_up_inside,
+        "user_id": school.users["other_teacher"],
+        "form_id": school.form_id,
+        "token": school.uploads.get(role_key, "no-upload-for-this-role"),
+        "kind": "access",
+        "filename": "app.css",
+        "name": "htmx.min.js",
+    }
+    token = (school.tokens_outside if outsider else school.tokens)[role_key]
+    sent = {"household_id": str(url["household_id"]), "token": token, "saved": token}
+    return url, sent
+
+
+def _refusals(app) -> int:
+    from school.privacy.models import AuditEvent
+
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "access.refused")
+        )
+
+
+def _request(client, method: str, path: str, sent: dict, htmx: bool):
+    headers = {"HX-Request": "true"} if htmx else {}
+    if method == "GET":
+        return client.get(path, query_string=sent, headers=headers)
+    return client.post(path, data=sent, headers=headers)
+
+
+def test_every_endpoint_declares_an_access_rule(app):
+    missing = [e for e in ENDPOINTS if not isinstance(rule_for(app, e), Rule)]
+    assert missing == [], "declare who may open these (school.accounts.access)"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_route_matrix(app, endpoint):
+    rule = rule_for(app, endpoint)
+    assert isinstance(rule, Rule), f"{endpoint} has no access rule"
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is a 500 in the report, not an abort of the test
+    school = build_school(app)
+    url_rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    problems: list[str] = []
+    for url_rule in url_rules:
+        methods = sorted(url_rule.methods - {"HEAD", "OPTIONS"})
+        limited = rule.limited_roles(url_rule.arguments)
+        names_records = bool(RECORD_ARGS & url_rule.arguments) or rule.limited is not None
+        variants = (False, True) if names_records else (False,)
+        # Anonymous.
+        url, sent = _values(school, "director", outsider=False)
+        path = url_rule.build({k: url[k] for k in url_rule.arguments}, append_unknown=False)[1]
+        for method in methods:
+            response = _request(app.test_client(), method, path, sent, htmx=False)
+            if rule.public:
+                if response.status_code in (403, 404, 500):
+                    problems.append(f"anonymous {method} {path}: {response.status_code}")
+            elif not (response.status_code == 302 and "/login" in response.headers["Location"]):
+                problems.append(f"anonymous {method} {path}: {response.status_code}, not the login page")
+        # Every role, with records inside and (where the route names one) outside its reach.
+        for role in ROLES:
+            for outsider in variants:
+                url, sent = _values(school, role.value, outsider)
+                path = url_rule.build({k: url[k] for k in url_rule.arguments}, append_unknown=False)[1]
+                refused = not rule.allows(role) or (outsider and role in limited)
+                for method in methods:
+                    for htmx in ((False, True) if method == "GET" else (False,)):
+                        client = signed_in_client(app, school.users[role.value])
+                        before = _refusals(app)
+                        response = _request(client, method, path, sent, htmx)
+                        logged = _refusals(app) - before
+                        where = (f"{role.value} {method} {path}{' (htmx)' if htmx else ''}"
+                                 f"{' outside their reach' if outsider else ''}")
+                        location = response.headers.get("Location", "")
+                        if rule.public:
+                            if response.status_code in (403, 404, 500):
+                                problems.append(f"{where}: {response.status_code}")
+                        elif refused:
+                            if response.status_code != 404 or logged != 1:
+                                problems.append(f"{where}: {response.status_code} with {logged} refusal(s) "
+                                                "logged, expected 404 and one")
+                        elif response.status_code in (403, 404, 500) or "/login?next=" in location or logged:
+                            problems.append(f"{where}: {response.status_code} {location} "
+                                            f"({logged} refusal(s) logged), expected to be allowed")
+    assert problems == []
+
+
+# The issue's rules, as declared on the views (the matrix above checks the declarations hold).
+SETTINGS_AND_ACCOUNTS = (
+    "admin.", "visibility.settings", "families.topics", "contacts.catalogue", "dashboard.goals",
+)
+
+
+def test_only_the_director_and_the_admin_change_settings_and_accounts(app):
+    for endpoint in ENDPOINTS:
+        if endpoint.startswith(SETTINGS_AND_ACCOUNTS):
+            assert rule_for(app, endpoint).roles <= {Role.DIRECTOR, Role.ADMIN}, endpoint
+
+
+def test_the_family_rights_and_the_audit_trail_are_the_directors(app):
+    privacy = [e for e in ENDPOINTS if e.startswith("privacy.")]
+    assert len(privacy) >= 6
+    for endpoint in privacy:
+        assert rule_for(app, endpoint).roles == {Role.DIRECTOR}, endpoint
+
+
+def test_public_endpoints_are_only_login_language_and_assets(app):
+    public = {e for e in ENDPOINTS if rule_for(app, e).public}
+    assert public == {"accounts.login", "accounts.language", "static", "vendor"}
