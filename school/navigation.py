@@ -15,12 +15,13 @@ _LESS_VISIBLE = ("visibility.less_visible", _l("Less visible"))
 _DASHBOARD = ("dashboard.index", _l("Dashboard"))
 _ACCOUNTS = ("admin.users", _l("Accounts"))
 _CATALOGUE = ("contacts.catalogue", _l("Catalogue"))
+_AUDIT = ("privacy.audit_trail", _l("Audit trail"))
 
 NAVIGATION = {
     Role.TEACHER: (_LOG, _FAMILIES, _LESS_VISIBLE, _FOLLOW_UPS),
     Role.RECEPTION: (_FAMILIES, _LOG),
     Role.CARE: (_FOLLOW_UPS, _LESS_VISIBLE, _FAMILIES, _LOG, _DASHBOARD),
-    Role.DIRECTOR: (_DASHBOARD, _LESS_VISIBLE, _FAMILIES, _FOLLOW_UPS, _LOG, _CATALOGUE),
+    Role.DIRECTOR: (_DASHBOARD, _LESS_VISIBLE, _FAMILIES, _FOLLOW_UPS, _LOG, _CATALOGUE, _AUDIT),
     Role.ADMIN: (_ACCOUNTS, _FAMILIES, _CATALOGUE),
 }
 
