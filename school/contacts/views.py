@@ -56,6 +56,11 @@ def _token_message() -> str:
 # --- the quick log ---------------------------------------------------------------------
 
 
+def _back() -> str:
+    """'family' when the quick log is opened inside the family page (its own regions refresh)."""
+    return "family" if request.values.get("back") == "family" else ""
+
+
 def _log_page(*, household=None, form=None, saved=None, q="", results=None, status=200, block="log_area"):
     """The quick log: a family picker, the form for one family, or the confirmation."""
     user = _user()
@@ -80,6 +85,7 @@ def _log_page(*, household=None, form=None, saved=None, q="", results=None, stat
         bounds=date_bounds(),
         today_date=schoolyear.today(),
         area="log-area",
+        back=_back(),
     )
 
 
@@ -155,7 +161,8 @@ def log_moment():
             form.form_id.errors.append(_token_message())
         else:
             if not wants_fragment():
-                return redirect(url_for("contacts.quick_log", saved=saved.moments[0].submission_token))
+                token = saved.moments[0].submission_token
+                return redirect(url_for("contacts.quick_log", saved=token, back=_back() or None))
             view = SavedView(saved.moments, repeated=saved.repeated)
             return _logged(_log_page(saved=view), saved.moments)
     return _log_page(household=household, form=form, status=422)
@@ -175,7 +182,7 @@ def undo():
         message = _("Too late to undo: correct or remove it from today's list instead.")
         if not wants_fragment():
             flash(message, "error")
-            return redirect(url_for("contacts.quick_log", saved=token))
+            return redirect(url_for("contacts.quick_log", saved=token, back=_back() or None))
         view = SavedView(moments)
         view.error = message
         return _log_page(saved=view, status=422)
@@ -183,7 +190,7 @@ def undo():
         pass  # undone before: show that it is undone
     if not wants_fragment():
         flash(_("Undone: that contact is removed."), "success")
-        return redirect(url_for("contacts.quick_log", saved=token))
+        return redirect(url_for("contacts.quick_log", saved=token, back=_back() or None))
     return _logged(_log_page(saved=SavedView(moments, undone=True)), moments, removed=True)
 
 
@@ -206,6 +213,7 @@ def _several_page(form, *, status=200, saved=None):
         bounds=date_bounds(),
         sees_all=sees_all_families(user),
         area="several-area",
+        back="",
     )
 
 

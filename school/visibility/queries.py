@@ -427,12 +427,17 @@ def family_page(household: Household, user: User, args: Mapping) -> dict:
         page = int(args.get("page", 1))
     except (TypeError, ValueError):
         page = 1
+    from school.contacts.queries import LOGGERS
+    from school.contacts.queries import can_correct as may_correct
+
     return {
         "household": household,
         "reach": family_reach(household, today),
         "timeline": timeline(household, quadrant=quadrant, page=page, today=today),
         "other_households": other_households(household, user),
         "can_read_note": lambda moment: can_read_note(moment, user),
+        # The author corrects their own moments; care and the director any (never the admin).
+        "can_correct": lambda moment: user.role in LOGGERS and may_correct(user, moment),
         "may_plan": user.role in FOLLOW_UP_ROLES,
         "url_if": url_if,
         "is_overdue": is_overdue,

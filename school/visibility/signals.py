@@ -388,8 +388,12 @@ def suggest(summary: FamilySummary, signals: list[Signal]) -> list[Suggestion]:
         add(_AGREED_APPROACH.get(agreement.form_code or "", Approach.GATE if agreement.quadrant is
                                  Quadrant.INFORMAL_ORAL else Approach.FLEXIBLE_MOMENT), text)
         break
-    if summary.written_ok is False or summary.digital_ok is False or "only_written" in codes:
+    if summary.written_ok is False or summary.digital_ok is False:
         add(Approach.PHONE, gettext("Written or digital messages do not work well here: call them."))
+        add(Approach.GATE, gettext("Or speak to them at the school gate when they pick up the child."))
+    elif "only_written" in codes:
+        # Nothing recorded against written messages: say what the school did, not what the family needs.
+        add(Approach.PHONE, gettext("Lately the school only wrote: call them for a change."))
         add(Approach.GATE, gettext("Or speak to them at the school gate when they pick up the child."))
     if "unanswered_attempts" in codes:
         add(Approach.FLEXIBLE_MOMENT, gettext(
