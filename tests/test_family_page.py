@@ -147,10 +147,6 @@ def test_broadcasts_show_in_the_timeline_but_do_not_count(app, client, family):
     in_app(app, send)
     login(client, app, family["teacher"])
     html = client.get(f"/families/{family['household_id']}").get_data(as_text=True)
-    from school.contacts import queries as contact_queries
-
-    if not hasattr(contact_queries, "broadcasts_for_household"):
-        pytest.skip("the contacts package does not list broadcasts yet")
     assert "Nieuwsbrief november" in html
     assert "telt niet" in html
     assert "1 contact" in cell(html, "formal-written")  # only the report
@@ -215,3 +211,61 @@ def test_links_to_log_a_contact_only_when_that_page_exists(app, client, family):
         assert f"household_id={family['household_id']}" in html and "Contact noteren" in html
     edit = 'id="family-edit"' in html
     assert edit == ("families.edit" in app.view_functions)
+
+
+def test_the_timeline_offers_correcting_to_the_author_and_to_care_only(app, client, make_user, family):
+    care = make_user("care")
+    other_teacher = make_user("teacher", classes=(family["class_id"],))
+
+    def write():
+        from school.families.models import Household
+
+        h = db.session.get(Household, family["household_id"])
+        return moment(h, "gate_conversation", dt.date(2026, 11, 18), logged_by_id=family["teacher"]).id
+
+    mine = in_app(app, write)
+    edit = f'href="/contacts/moments/{mine}/edit?back=family"'
+
+    def page_as(user_id):
+        browser = app.test_client()
+        login(browser, app, user_id)
+        return browser.get(f"/families/{family['household_id']}").get_data(as_text=True)
+
+    assert edit in page_as(family["teacher"])
+    assert edit not in page_as(other_teacher)
+    assert edit in page_as(care)
+    # The correction goes back to the family page.
+    login(client, app, family["teacher"])
+    response = client.post(f"/contacts/moments/{mine}/remove", data={"back": "family"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/families/{family['household_id']}")
+
+
+def test_logging_from_the_family_page_stays_on_it(app, client, htmx, family):
+    household_id = family["household_id"]
+    login(client, app, family["teacher"])
+    html = client.get(f"/families/{household_id}").get_data(as_text=True)
+    # The button opens the quick log inside the page; the regions below listen for contact-logged.
+    assert f'hx-get="/contacts/log?household_id={household_id}&amp;back=family" hx-target="#log-area"' in html
+    assert '<div id="log-area" class="family-log"></div>' in html
+    for region in ("family-grid", "family-reach", "family-timeline"):
+        assert re.search(rf'<section id="{region}"[^>]*hx-trigger="contact-logged from:body', html), region
+    login(htmx, app, family["teacher"])
+    fragment = htmx.get(f"/contacts/log?household_id={household_id}&back=family").get_data(as_text=True)
+    assert "<html" not in fragment and 'name="back" value="family"' in fragment
+    assert f'href="/families/{household_id}">Annuleren</a>' in fragment
+    # Without JavaScript the form posts and redirects; the confirmation leads back to the family.
+    response = client.post("/contacts/log", data={
+        "household_id": household_id, "form_id": form_id_of(app, "gate_conversation"),
+        "submission_token": "family-page-" + "x" * 20, "back": "family",
+    })
+    assert response.status_code == 302 and response.headers["Location"].endswith("&back=family")
+    saved = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Terug naar het gezin" in saved and 'name="back" value="family"' in saved
+    html = client.get(f"/families/{household_id}").get_data(as_text=True)
+    assert "3 contacten" in cell(html, "informal-oral")
+
+
+def form_id_of(app, code: str) -> int:
+    with app.app_context():
+        return form(code).id

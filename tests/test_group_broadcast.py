@@ -8,7 +8,8 @@ import json
 import pytest
 
 from school import schoolyear
-from school.contacts.models import GroupContact
+from school.contacts.models import GroupContact, Reach
+from school.families.models import Household
 from tests.conftest import login
 from tests.test_contacts_support import build_school, count, form_id, moments
 
@@ -112,3 +113,66 @@ def test_broadcasts_for_household(app, ctx, school):
         queries.broadcasts_for_household(school.households["Peeters"], start, today - dt.timedelta(days=1))
         == []
     )
+
+
+def test_a_broadcast_does_not_change_whether_a_family_counts_as_reached(app, make_user, monkeypatch):
+    """Logged through the real form for the class and the school: the family's grid, signals,
+    less-visible entry and follow-up stay exactly as they were; the timeline shows the messages."""
+    from school.accounts.models import User
+    from school.extensions import db
+    from school.visibility import queries as visibility_queries
+    from school.visibility import service as visibility_service
+    from school.visibility.models import Approach, FollowUp, FollowUpStatus
+    from school.visibility.signals import evaluate
+    from tests.test_summary import TODAY, agreement, household, moment, school_class, summarise
+
+    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
+    with app.app_context():
+        klass = school_class("3A")
+        h = household("Gezin Peeters", klass=klass)
+        agreement(h, "report", occasion="rapport")
+        moment(h, "report", dt.date(2026, 10, 1), reach=Reach.ONE_WAY)
+        db.session.commit()
+        class_id, household_id = klass.id, h.id
+    teacher_id = make_user("teacher", classes=(class_id,))
+
+    def state():
+        with app.app_context():
+            household_row = db.session.get(Household, household_id)
+            summary = summarise(household_row)
+            listed = visibility_queries.less_visible(db.session.get(User, teacher_id))
+            row = next(r for r in listed.rows if r.id == household_id)
+            statuses = [f.status for f in db.session.scalars(db.select(FollowUp))]
+            return summary, [s.code for s in evaluate(summary)], [s.code for s in row.signals], statuses
+
+    with app.app_context():
+        visibility_service.create_follow_up(
+            db.session.get(Household, household_id), owner=db.session.get(User, teacher_id),
+            approach=Approach.PHONE, due_on=None, note=None, signal_code="no_personal_contact",
+            created_by=db.session.get(User, teacher_id),
+        )
+    before = state()
+    assert before[1] == before[2] == ["no_personal_contact"]
+    assert before[3] == [FollowUpStatus.OPEN]
+
+    client = app.test_client()
+    login(client, app, teacher_id)
+    for code, audience, token in (
+        ("class_chat_group", class_id, "broadcast-class-" + "e" * 20),
+        ("newsletter", "school", "broadcast-school-" + "f" * 20),
+        ("letter_all", class_id, "broadcast-letter-" + "g" * 20),
+    ):
+        response = client.post("/contacts/broadcast/new", data={
+            "form_id": form_id(app, code), "audience": audience, "submission_token": token,
+            "occurred_on": TODAY.isoformat(), "title": f"Bericht {code}",
+        })
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert count(app, GroupContact) == 3
+
+    after = state()
+    assert after == before  # the same grid, the same signals, the follow-up still open
+    assert after[0].reached_total == 1  # the report only
+    page = client.get(f"/families/{household_id}").get_data(as_text=True)
+    for code in ("class_chat_group", "newsletter", "letter_all"):
+        assert f"Bericht {code}" in page
+    assert "3 berichten aan iedereen (tellen niet mee)" in page

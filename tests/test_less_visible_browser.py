@@ -1,4 +1,5 @@
-"""As a teacher on a phone: the less-visible families of my class, a follow-up, a call that reached them."""
+"""As a teacher on a phone: the less-visible families of my class, a follow-up, a call that reached them
+logged on the family page, and the signal cleared and the follow-up closed in place."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from school.contacts.models import Reach
+from school.contacts.models import ContactMoment, Reach
 from school.extensions import db
-from school.families.models import Household
-from school.visibility import service
 from tests.conftest import browser_login
 from tests.test_summary import TODAY, agreement, household, moment, school_class
 
@@ -62,16 +62,19 @@ def test_a_follow_up_is_closed_by_a_phone_call_that_reached_the_family(app, page
     expect(reach.locator("#signal-no-personal-contact")).to_be_visible()
     expect(page.locator("#grid-informal-oral")).to_contain_text("0 contacten")
 
-    # a phone call that reached the family is logged (as the contact log does: insert, then the hook)
-    with app.app_context():
-        h = db.session.get(Household, ids["peeters"])
-        call = moment(h, "spontaneous_call", TODAY, reach=Reach.TWO_WAY)
-        service.after_contacts_logged([call])
-        db.session.commit()
+    # she phones them, and logs the call that reached the family right there on the family page
+    page.evaluate("window.__familyPageMarker = 'still here'")
+    page.locator("#family-log-contact").click()
+    page.locator("#log-area").get_by_text("Spontaan telefoontje", exact=True).first.click()
+    page.locator("#log-area").get_by_role("button", name="Bewaren").click()
+    expect(page.locator("#log-area #saved-contact")).to_contain_text("gesprek in twee richtingen")
 
-    # the regions listen for contact-logged and refresh themselves
-    page.evaluate("htmx.trigger(document.body, 'contact-logged', {})")
+    # the regions listen for contact-logged and refresh themselves, without a page load
     expect(page.locator("#grid-informal-oral")).to_contain_text("1 contact")
+    assert page.evaluate("window.__familyPageMarker") == "still here"
+    with app.app_context():
+        [call] = db.session.scalars(select(ContactMoment).where(ContactMoment.household_id == ids["peeters"]))
+        assert (call.form.code, call.reach, call.occurred_on) == ("spontaneous_call", Reach.TWO_WAY, TODAY)
     expect(page.locator("#family-reach")).to_contain_text(
         "Afgesloten door een contact dat het gezin bereikte: Spontaan telefoontje op 20 nov 2026"
     )

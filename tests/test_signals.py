@@ -272,6 +272,20 @@ def test_suggestions_come_from_what_the_school_knows(ctx):
     assert "14" in first.text
 
 
+def test_only_written_suggests_a_call_without_claiming_letters_fail(ctx):
+    """A suggestion says what the school knows: only a recorded 'written messages do not work'
+    says so; the only-written signal alone speaks about the school's own contact."""
+    lately = base(recent=Recent(reached=2, informal=2))
+    assert codes(lately) == ["only_written"]
+    with force_locale("nl"):
+        texts = [x.text for x in suggest(lately, evaluate(lately))]
+        assert "De school schreef de laatste tijd enkel: bel hen eens op." in texts
+        assert not any("werken hier niet goed" in t for t in texts)
+        known = replace(lately, written_ok=False)
+        texts = [x.text for x in suggest(known, evaluate(known))]
+        assert "Schriftelijke of digitale berichten werken hier niet goed: bel hen." in texts
+
+
 def test_no_suggestion_without_a_signal(ctx):
     assert suggest(base(), []) == []
 

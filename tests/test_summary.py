@@ -221,12 +221,17 @@ def test_agreements_are_read_with_their_form_and_rhythm(ctx):
     )
 
 
+# Not queries: SQLite's BEGIN IMMEDIATE opens each write-ready transaction, once per transaction.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
 @pytest.fixture
 def count_queries(ctx):
     statements: list[str] = []
 
     def before(conn, cursor, statement, *args):
-        statements.append(statement)
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", before)
     yield statements
