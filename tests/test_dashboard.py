@@ -374,6 +374,7 @@ def test_filters_change_the_figures_as_page_and_as_fragment(app, client, school)
     assert "HX-Request" in page.headers["Vary"]
     html = page.get_data(as_text=True)
     assert "<html" in html and families_in_view(html) == 3
+    assert html.count('id="dashboard-live"') == 1
     assert f'<option value="{school["3A"]}" selected>3A</option>' in html
     assert f"class={school['3A']}" in html.split('id="dashboard-print-link"')[0].rsplit("<a", 1)[1]
     assert goal(html, "tailored-contact") == (2, 3)
@@ -383,7 +384,10 @@ def test_filters_change_the_figures_as_page_and_as_fragment(app, client, school)
     assert fragment.status_code == 200
     assert "HX-Request" in fragment.headers["Vary"]
     body = fragment.get_data(as_text=True)
-    assert "<html" not in body and body.lstrip().startswith('<div id="dashboard-view">')
+    assert "<html" not in body and '<div id="dashboard-view">' in body
+    # the polite live region outside the swapped part says that the figures changed
+    assert body.lstrip().startswith('<p id="dashboard-live" hx-swap-oob="innerHTML">')
+    assert "De cijfers zijn bijgewerkt: 2 gezinnen in beeld" in body
     assert families_in_view(body) == 2  # K2: Wouters and Goossens
     assert '<option value="kleuter" selected>' in body
     assert "level=kleuter" in body  # the print and CSV links keep the filters

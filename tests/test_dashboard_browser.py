@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import browser_login
+from tests.quality import assert_accessible
 from tests.test_dashboard import TODAY, build_school, in_app
 
 pytestmark = pytest.mark.browser
@@ -42,6 +43,7 @@ def test_the_director_filters_the_dashboard_without_a_page_load(app, desktop, li
     expect(page.locator("#goal-tailored-contact .goal-count")).to_have_text("3 van 6 gezinnen")
     expect(page.locator("#goal-tailored-contact")).to_contain_text("Doel: 90%")
     expect(page.locator("#trend-chart")).to_be_visible()
+    assert_accessible(page)
     page.evaluate("window.__sameDocument = true")
 
     # choose a class: htmx swaps the figures and pushes the URL, the document stays
@@ -50,9 +52,11 @@ def test_the_director_filters_the_dashboard_without_a_page_load(app, desktop, li
     expect(page).to_have_url(re.compile(rf"[?&]class={ids['3A']}(&|$)"))
     expect(page.locator("#dashboard-families")).to_have_text("3 gezinnen in beeld")
     expect(page.locator("#goal-tailored-contact .goal-count")).to_have_text("2 van 3 gezinnen")
+    expect(page.locator("#dashboard-live")).to_have_text("De cijfers zijn bijgewerkt: 3 gezinnen in beeld")
     expect(page.locator(f"#heat-class-{ids['5B']}")).to_have_count(0)
     assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("#filter-class")).to_be_focused()  # the focus stays where the user was
+    assert_accessible(page)
 
     # the period: from 1 October the informal oral quadrant reached fewer families
     page.get_by_label("Klas", exact=True).select_option(value="")

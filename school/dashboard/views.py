@@ -11,7 +11,7 @@ from school.accounts.models import Role
 from school.families.models import Level
 from school.grid import GRID_COLUMNS, GRID_ROWS, QUADRANTS, Quadrant
 from school.visibility.signals import CODES, SIGNAL_TITLES
-from school.web import render
+from school.web import render, wants_fragment
 
 from . import charts, export, queries, service
 from .forms import GoalsForm
@@ -29,7 +29,7 @@ def _context() -> dict:
         "filters": filters, "years": years, "classes": classes, "levels": list(Level), "quadrants": QUADRANTS,
         "grid_rows": GRID_ROWS, "grid_columns": GRID_COLUMNS, "Quadrant": Quadrant, "codes": CODES,
         "signal_titles": SIGNAL_TITLES, "line_style": charts.LINE_STYLE,
-        "may_set_goals": user.role is Role.DIRECTOR, "dashboard": None,
+        "may_set_goals": user.role is Role.DIRECTOR, "dashboard": None, "fragment": wants_fragment(),
     }
     if filters is None:
         return context
