@@ -10,6 +10,9 @@ from flask.templating import Environment
 from jinja2 import nodes
 from jinja2_fragments.flask import render_block
 
+# Endpoints that serve files everybody may cache (no family data).
+ASSET_ENDPOINTS = frozenset({"static", "vendor"})
+
 # Files the app serves from the npm packages (node_modules), by public name.
 VENDOR_FILES = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
@@ -101,7 +104,14 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")
-        if response.mimetype == "text/html":
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Family data must not stay in a browser's or proxy's cache: everything
+        # but the static files (pages, fragments, exports, redirects) is no-store.
+        if request.endpoint not in ASSET_ENDPOINTS:
             headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -69,6 +69,8 @@ class School:
     follow_up_inside: int = 0
     follow_up_outside: int = 0
     form_id: int = 0
+    class_a: int = 0
+    class_b: int = 0
 
 
 def build_school(app) -> School:
@@ -147,6 +149,7 @@ def build_school(app) -> School:
         ids.inside, ids.outside = inside.id, outside.id
         ids.follow_up_inside, ids.follow_up_outside = fu_in.id, fu_out.id
         ids.form_id = gate.id
+        ids.class_a, ids.class_b = class_a.id, class_b.id
     return ids
 
 

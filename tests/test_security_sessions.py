@@ -1,0 +1,139 @@
+"""Sessions and logins: throttling in the database, sessions that really end."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select, update
+
+from school.accounts.models import LoginFailure, User
+from school.extensions import db
+from school.privacy.models import AuditEvent
+from tests.conftest import TEST_PASSWORD, _make_app, login
+
+WRONG = "not the password at all"
+
+
+def _try(client, email, password=WRONG):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def _events(app, action):
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+        )
+
+
+def test_five_failures_then_the_same_wait_for_a_known_and_an_unknown_address(app, make_user):
+    make_user("teacher", email="juf@school.test")
+    client = app.test_client()
+    for _ in range(5):
+        assert _try(client, "juf@school.test").status_code == 422
+        assert _try(client, "nobody@school.test").status_code == 422
+    known = _try(client, "juf@school.test", TEST_PASSWORD)  # even the right password waits now
+    unknown = _try(client, "nobody@school.test")
+    assert known.status_code == unknown.status_code == 429
+    message = b"Te veel pogingen met dit e-mailadres"
+    assert message in known.data and message in unknown.data
+    strip = lambda body: body.replace(b"juf@school.test", b"").replace(b"nobody@school.test", b"")  # noqa: E731
+    assert strip(known.data) == strip(unknown.data)
+    assert _events(app, "login.failed") == 10
+    assert _events(app, "login.throttled") == 2
+    # Another address is not held up.
+    make_user("care", email="zorg@school.test")
+    assert _try(client, "zorg@school.test", TEST_PASSWORD).status_code == 302
+
+
+def test_the_throttle_is_in_the_database_so_it_holds_across_workers(app, database_url, tmp_path, make_user):
+    """Two app instances on one database stand for two worker processes."""
+    make_user("teacher", email="juf@school.test")
+    other_worker = _make_app(database_url, tmp_path / "other")
+    try:
+        for i in range(5):
+            worker = app if i % 2 else other_worker
+            assert _try(worker.test_client(), "Juf@School.test ").status_code == 422
+        assert _try(app.test_client(), "juf@school.test", TEST_PASSWORD).status_code == 429
+        assert _try(other_worker.test_client(), "juf@school.test", TEST_PASSWORD).status_code == 429
+    finally:
+        with other_worker.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    with app.app_context():
+        keys = db.session.scalars(select(LoginFailure.key)).all()
+        assert len(set(keys)) == 1 and "juf" not in keys[0]  # a keyed hash, not the address
+
+
+def test_the_wait_ends_after_the_window_and_a_good_login_clears_the_count(app, make_user):
+    make_user("teacher", email="juf@school.test")
+    client = app.test_client()
+    for _ in range(5):
+        _try(client, "juf@school.test")
+    assert _try(client, "juf@school.test", TEST_PASSWORD).status_code == 429
+    with app.app_context():
+        db.session.execute(update(LoginFailure).values(at=LoginFailure.at - dt.timedelta(minutes=16)))
+        db.session.commit()
+    assert _try(client, "juf@school.test", TEST_PASSWORD).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
+
+
+def test_a_copied_cookie_replayed_after_logout_gets_the_login_page(app, make_user):
+    user_id = make_user("director")
+    client = app.test_client()
+    login(client, app, user_id)
+    cookie = client.get_cookie("session").value
+    assert client.get("/privacy/audit").status_code == 200
+    assert client.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    for path in ("/privacy/audit", "/families/", "/dashboard/"):
+        response = thief.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), path
+    page = thief.get("/privacy/audit", follow_redirects=True)
+    assert b'id="login"' in page.data
+
+
+def test_a_copied_cookie_dies_with_a_password_change_and_a_deactivation(app, make_user):
+    user_id = make_user("teacher", email="t@school.test")
+    admin_id = make_user("admin")
+    here = app.test_client()
+    login(here, app, user_id)
+    copied = here.get_cookie("session").value
+    new = "a brand new passphrase"
+    assert (
+        here.post("/account", data={"current": TEST_PASSWORD, "new": new, "confirm": new}).status_code == 302
+    )
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/contacts/log").status_code == 302
+    assert here.get("/contacts/log").status_code == 200  # this session carries on
+    copied = here.get_cookie("session").value
+    admin = app.test_client()
+    login(admin, app, admin_id)
+    data = {"name": "T", "email": "t@school.test", "role": "teacher", "locale": ""}  # "active" unticked
+    assert admin.post(f"/admin/users/{user_id}", data=data).status_code == 302
+    for client in (here, thief):
+        client.set_cookie("session", copied)
+        assert client.get("/contacts/log").status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user_id).active is False
+
+
+def test_the_session_cookie_is_reissued_at_login(app, make_user):
+    """A session fixed before login (e.g. a planted cookie) does not carry over."""
+    user_id = make_user("teacher")
+    client = app.test_client()
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by somebody else"
+    login(client, app, user_id)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["login_at"] and session["seen_at"]
+
+
+def test_session_limits_suit_a_school_day(app):
+    assert app.config["SESSION_IDLE_MINUTES"] <= 60
+    assert 8 <= app.config["SESSION_MAX_HOURS"] <= 12
+    assert app.config["PERMANENT_SESSION_LIFETIME"] <= app.config["SESSION_MAX_HOURS"] * 3600
