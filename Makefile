@@ -28,6 +28,7 @@ test-postgres: install-test
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/bandit -r school -ll -q
 
 install: $(VENV)/.installed node_modules/.installed $(MO_FILES) instance/config.py
 
