@@ -78,7 +78,8 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
     if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"], **options.get("connect_args", {})}
+        timeout = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]}
+        options["connect_args"] = {**timeout, **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("TESTING"):
