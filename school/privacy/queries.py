@@ -394,7 +394,7 @@ def value_label(key: str, value: object) -> str:
     if key in ("contact_language", "interpreter_language"):
         return language_name(str(value))
     if key == "intake_status":
-        return {"done": _("done"), "draft": _("started"), "none": _("not yet")}.get(str(value), str(value))
+        return {"done": _("held"), "draft": _("started"), "none": _("not yet")}.get(str(value), str(value))
     describe = _enum_labels().get(key)
     if describe is not None:
         try:
