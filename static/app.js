@@ -3,11 +3,19 @@
   "use strict";
   // Disable a form's submit buttons while its request is in flight, so a
   // double tap sends once (the server also refuses a repeated token).
+  // Only for requests that change something: a GET fired by a field (the
+  // duplicate check, a lookup) must not swallow the click on Save that blurred it.
+  function changes(event) {
+    var config = event.detail && event.detail.requestConfig;
+    return !config || config.verb !== "get";
+  }
   document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!changes(event)) return;
     var form = event.target.closest("form");
     if (form) form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
   });
   document.addEventListener("htmx:afterRequest", function (event) {
+    if (!changes(event)) return;
     var form = event.target.closest("form");
     if (form) form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
   });
@@ -31,6 +39,15 @@
       input.removeAttribute("aria-activedescendant");
     }
   }
+  // Results that arrive after an arrow key (typing faster than the server)
+  // keep the family that was chosen, when it is still in the list.
+  function keepChoice(input) {
+    var chosen = input.getAttribute("aria-activedescendant");
+    if (!chosen) return;
+    var list = options(input);
+    var index = list.findIndex(function (o) { return o.id === chosen; });
+    if (index >= 0) choose(input, list, index); else input.removeAttribute("aria-activedescendant");
+  }
   document.addEventListener("keydown", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("input[data-search-results]")) return;
@@ -48,13 +65,9 @@
       choose(input, list, -1);
     }
   });
-  // New results: nothing chosen yet.
+  // New results: the family chosen before, if it is still there; otherwise nothing chosen yet.
   document.addEventListener("htmx:afterSettle", function () {
-    document.querySelectorAll("input[data-search-results]").forEach(function (input) {
-      if (!document.getElementById(input.getAttribute("aria-activedescendant") || "")) {
-        input.removeAttribute("aria-activedescendant");
-      }
-    });
+    document.querySelectorAll("input[data-search-results]").forEach(keepChoice);
     focusRequested();
   });
   // After adding a row or linking a child, put the focus where typing goes on.
@@ -85,5 +98,34 @@
   });
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submit-once]").forEach(function (f) { delete f.dataset.submitted; });
+  });
+  // The family search in the header: "/" anywhere (outside a field) goes to
+  // it, or to the page's own search box; Escape or leaving it closes the results.
+  function headerResults() { return document.getElementById("header-search-results"); }
+  function closeHeaderResults() {
+    var box = headerResults(), input = document.getElementById("header-q");
+    if (box) box.innerHTML = "";
+    if (input) { input.removeAttribute("aria-activedescendant"); input.setAttribute("aria-expanded", "false"); }
+  }
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey &&
+        !(target.closest && target.closest("input, textarea, select, [contenteditable]"))) {
+      var box = document.getElementById("header-q") || document.querySelector("input[data-search-results]");
+      if (box) { event.preventDefault(); box.focus(); box.select(); }
+    } else if (event.key === "Escape" && target.id === "header-q") {
+      closeHeaderResults();
+    }
+  });
+  document.addEventListener("focusout", function (event) {
+    var search = document.getElementById("header-search");
+    if (!search || !search.contains(event.target)) return;
+    if (event.relatedTarget && search.contains(event.relatedTarget)) return;
+    window.setTimeout(function () { if (!search.contains(document.activeElement)) closeHeaderResults(); }, 150);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var box = headerResults(), input = document.getElementById("header-q");
+    if (!box || !input || event.target !== box) return;
+    input.setAttribute("aria-expanded", box.querySelector("[role=option]") ? "true" : "false");
   });
 })();

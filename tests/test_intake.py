@@ -496,3 +496,48 @@ def test_topics_page_renames_and_adds(app, client, login_as, school):
 def test_teachers_and_reception_cannot_change_the_checklist(app, client, login_as):
     login_as("reception")
     assert client.get("/families/topics").status_code == 404
+
+
+def test_the_family_page_shows_how_they_like_to_be_contacted(app, client, login_as, school):
+    login_as("reception")
+    response = client.post("/families/intake", data=intake_data(school))
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Een woordje aan de schoolpoort, Telefoongesprek" in html  # preferred ways of contact
+    assert "Na school aan de schoolpoort" in html  # times that suit them
+    assert 'href="mailto:ayse@example.be"' in html
+
+
+BIG = "9" * 20  # more than a database integer holds
+
+
+def test_ids_no_database_can_hold_answer_404_not_500(app, client, login_as, school):
+    login_as("reception")
+    pupils = f"/families/pupils?pupil_query=zoe&household_id={BIG}"
+    for path in (f"/families/{BIG}", f"/families/{BIG}/edit", pupils):
+        assert client.get(path).status_code == 404, path
+    assert client.get(f"/families/duplicates?caregivers-0-phone=0470123456&exclude={BIG}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"children-0-pupil_id": BIG},
+        {"children-0-pupil_id": "abc"},
+        {"children-0-pupil_id": "²"},
+        {"caregivers-0-id": "abc"},
+        {"agreements-0-id": "x"},
+        {"version": "²"},
+    ],
+)
+def test_hidden_ids_sent_back_wrong_never_give_a_500(app, client, login_as, school, tampered):
+    from school.extensions import db
+    from school.families.models import Pupil
+
+    login_as("reception")
+    response = client.post("/families/intake", data=intake_data(school, **tampered))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():  # the children are saved as typed: nothing linked by a wrong id
+        assert sorted(p.first_name for p in db.session.scalars(select(Pupil))) == ["Emre", "Zoë"]
+    data = intake_data(school, submission_token="tok-link", link_pupil=BIG)
+    del data["finish"]
+    assert client.post("/families/intake", data=data).status_code == 200

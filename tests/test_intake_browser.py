@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from school.schoolyear import span_for, today
@@ -13,12 +14,14 @@ from tests.conftest import browser_login
 
 pytestmark = pytest.mark.browser
 
-DESK = {"width": 1280, "height": 800}
+TABLET = {"width": 1024, "height": 768}
+LAPTOP = {"width": 1366, "height": 768}
 
 
-@pytest.fixture
-def desk(browser):
-    context = browser.new_context(viewport=DESK, locale="nl-BE")
+@pytest.fixture(params=[TABLET, LAPTOP], ids=["tablet", "laptop"])
+def desk(browser, request):
+    """At the reception desk: a tablet or a laptop."""
+    context = browser.new_context(viewport=request.param, locale="nl-BE")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -141,3 +144,84 @@ def test_accents_do_not_matter_when_typing(app, live_server, desk, school):
     page.wait_for_url(re.compile(r"q=zoe(\+|%20)cel"))  # the pushed URL renders the same list as a full page
     page.reload()
     assert page.locator("#family-result-list [role=option]").count() == 1
+
+
+@pytest.fixture
+def celik(app, school):
+    from school.extensions import db
+    from school.families.models import Caregiver, Household, Kinship, Pupil
+
+    with app.app_context():
+        household = Household(display_name="Çelik", caregivers=[
+            Caregiver(first_name="Ayşe", last_name="Çelik", kinship=Kinship.MOTHER, phone="0470 12 34 56")],
+            pupils=[Pupil(first_name="Zoë", last_name="Çelik", class_id=school["1a"]),
+                    Pupil(first_name="Emre", last_name="Çelik", class_id=school["k2"])])
+        db.session.add(household)
+        db.session.commit()
+        return household.id
+
+
+def test_find_a_family_from_any_page_with_the_header_search(app, live_server, desk, school, celik):
+    page = desk
+    browser_login(page, live_server, "onthaal@school.test")
+    page.goto(f"{live_server}/families/intake")
+    page.keyboard.press("/")  # from anywhere: "/" goes to the search box in the header
+    assert page.evaluate("document.activeElement.id") == "header-q"
+    page.keyboard.type("emr", delay=50)
+    result = page.locator(f"#header-search-results #family-option-{celik}")
+    result.wait_for()
+    assert "Emre Çelik · K2" in result.inner_text() and "Zoë Çelik · 1A" in result.inner_text()
+    assert page.get_attribute("#header-q", "aria-expanded") == "true"
+    page.keyboard.press("Escape")  # closes the results
+    assert not result.is_visible()
+    # by class and by phone number; arrow keys and Enter open the family
+    for typed in ("k2", "0470 12 34"):
+        page.fill("#header-q", "")
+        page.locator("#header-q").press_sequentially(typed, delay=30)
+        result.wait_for()
+    page.keyboard.press("ArrowDown")
+    assert result.get_attribute("aria-selected") == "true"
+    assert page.get_attribute("#header-q", "aria-activedescendant") == f"family-option-{celik}"
+    # results that arrive after the arrow key (typing faster than the server) keep the choice
+    with page.expect_response(re.compile(r"/families/search\?q=")):
+        page.evaluate("htmx.trigger('#header-q', 'search')")
+    page.wait_for_timeout(100)  # the swap settles
+    expect(result).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/families/{celik}$"))
+    # Enter with nothing chosen: the family list with the same search (also without JavaScript)
+    page.fill("#header-q", "celik")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/families/\?q=celik$"))
+    assert page.locator(f"#family-option-{celik}").is_visible()
+
+
+def test_a_teacher_finds_only_the_families_of_their_classes(app, live_server, desk, school, celik, make_user):
+    from school.extensions import db
+    from school.families.models import Household, Pupil
+
+    with app.app_context():
+        db.session.add(Household(display_name="Peeters", pupils=[
+            Pupil(first_name="Emma", last_name="Peeters", class_id=school["1a"])]))
+        db.session.commit()
+    make_user("teacher", email="juf@school.test", classes=(school["k2"],))
+    page = desk
+    browser_login(page, live_server, "juf@school.test")
+    page.goto(f"{live_server}/account")
+    page.locator("#header-q").press_sequentially("em", delay=30)  # Emre (K2, hers) and Emma (1A, not)
+    page.locator(f"#header-search-results #family-option-{celik}").wait_for()
+    assert page.locator("#header-search-results [role=option]").count() == 1
+    assert "Emma" not in page.locator("#header-search-results").inner_text()
+
+
+def test_saving_right_after_typing_a_phone_number_saves_at_the_first_click(app, live_server, desk, school):
+    """The duplicate check the phone field starts on leaving it must not swallow the click on Save."""
+    page = desk
+    browser_login(page, live_server, "onthaal@school.test")
+    page.goto(f"{live_server}/families/intake")
+    page.locator("#caregivers-0-first_name").fill("Sanne")
+    page.locator("#caregivers-0-kinship").select_option("mother")
+    page.locator("#caregivers-0-phone").fill("0499 12 98 70")
+    page.get_by_role("button", name="Tussentijds bewaren").click()
+    page.wait_for_url(re.compile(r"/families/\d+/edit$"), timeout=5_000)
+    assert page.get_by_text("tussentijds bewaard").is_visible()

@@ -375,15 +375,55 @@ def test_upload_preview_import_and_again_changes_nothing(app, client, login_as, 
         assert {h.id: h.version for h in db.session.scalars(select(Household))} == versions
 
 
-def test_the_other_file_updates_what_changed(app, client, login_as):
+def caregiver_names(app) -> list[str]:
+    from school.extensions import db
+    from school.families.models import Caregiver
+
+    with app.app_context():
+        return sorted(c.full_name for c in db.session.scalars(select(Caregiver)))
+
+
+def test_the_utf8_file_repairs_what_the_windows_1252_file_lost(app, client, login_as):
     login_as("admin")
     url, _html, mapping = _import(client, "belgian_excel_cp1252.csv")
     client.post(url, data=mapping)
+    assert caregiver_names(app) == ["Ay?e Çelik", "Hélène Dubois"]
     url, html, mapping = _import(client, "utf8_bom_semicolon.csv")
-    assert "bijwerken" in html  # Ay?e → Ayşe is a new caregiver name
+    assert "bijwerken</strong>: naam ouder hersteld" in html  # Ay?e → Ayşe: the same person
     client.post(url, data=mapping)
+    assert caregiver_names(app) == ["Ayşe Çelik", "Hélène Dubois"]  # repaired, not a second caregiver
     url, html, mapping = _import(client, "utf8_bom_semicolon.csv")
     assert re.search(r"<strong>4</strong>\s*ongewijzigd", html)
+
+
+def test_the_windows_1252_file_never_undoes_the_letters_of_the_utf8_one(app, client, login_as):
+    login_as("admin")
+    url, _html, mapping = _import(client, "utf8_bom_semicolon.csv")
+    client.post(url, data=mapping)
+    before = counts(app)
+    url, html, mapping = _import(client, "belgian_excel_cp1252.csv")
+    assert re.search(r"<strong>4</strong>\s*ongewijzigd", html)
+    client.post(url, data=mapping)
+    assert counts(app) == before
+    assert caregiver_names(app) == ["Ayşe Çelik", "Hélène Dubois"]
+
+
+@pytest.mark.parametrize(
+    ("incoming", "known", "changed"),
+    [
+        ("Ayşe", "Ay?e", True),  # the full name repairs the one that lost a letter
+        ("Ay?e", "Ayşe", False),  # never the other way round
+        ("Ay\ufffde", "Ayşe", False),
+        ("François", "Francois", True),  # a real change of spelling
+        ("Ayla", "Ay?e", True),  # another name
+        ("Ay?e", "Ay?e", False),
+    ],
+)
+def test_names_that_lost_letters(incoming, known, changed):
+    assert roster.name_changed(incoming, known) is changed
+    assert roster.find_name("ay?e celik", ["ayse celik", "tom celik"]) == "ayse celik"
+    assert roster.find_name("ayse celik", ["ay?e celik"]) == "ay?e celik"
+    assert roster.find_name("ayla celik", ["ay?e celik"]) is None
 
 
 def test_an_unreadable_upload_is_422_with_the_message(app, client, login_as):

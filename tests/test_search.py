@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -187,3 +189,36 @@ def test_the_key_follows_every_change(app, ctx, families):
     db.session.commit()
     key = db.session.get(Household, families["celik"]).search_key
     assert "aysegul celik" in key and "emile celik" in key
+
+
+def test_every_page_has_the_family_search_in_the_header(app, client, login_as, families):
+    login_as("teacher", classes=(families["2b"],))
+    for path in ("/account", f"/families/{families['janssens']}"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'id="header-q"' in html, path
+        assert 'action="/families/"' in html and 'hx-get="/families/search"' in html
+    # the family pages have their own, bigger search box
+    for path in ("/families/", "/families/search"):
+        assert 'id="header-q"' not in client.get(path).get_data(as_text=True), path
+
+
+def test_a_page_past_the_end_shows_the_last_page(app, client, login_as, families):
+    login_as("reception")
+    for page in ("9" * 20, "-3", "abc", "2"):
+        response = client.get("/families/", query_string={"q": "zoe", "page": page})
+        assert response.status_code == 200, page
+        shown = sorted(re.findall(r'id="family-option-(\d+)"', response.get_data(as_text=True)))
+        assert shown == sorted([str(families["celik"]), str(families["peeters"])]), page
+
+
+def test_control_characters_in_a_search_are_ignored_not_an_error(app, client, login_as, families):
+    """PostgreSQL refuses NUL in a query: what was typed is cleaned first."""
+    login_as("reception")
+    assert found(client, "zoe\x00") == sorted([str(families["celik"]), str(families["peeters"])])
+    assert found(client, "ayse\x00") == [str(families["celik"])]
+    assert found(client, "\x00", path="/families/") != []  # nothing left to search for: every family
+    for path, args in (
+        ("/families/pupils", {"pupil_query": "zo\x00"}),
+        ("/families/duplicates", {"caregivers-0-phone": "0470\x001234", "caregivers-0-email": "a\x00@b.be"}),
+    ):
+        assert client.get(path, query_string=args).status_code == 200, path

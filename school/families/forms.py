@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 from school.contacts.models import Mediator
 from school.families import intake
 from school.families.models import Kinship
+from school.families.scope import parse_id
 from school.families.service import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
 from school.schoolyear import today
 
@@ -316,7 +317,7 @@ class FamilyForm(FlaskForm):
             intake_mediator=Mediator(self.intake_mediator.data or Mediator.NONE.value),
             caregivers=[
                 CaregiverInput(
-                    id=_int_or_none(e.form.id.data),
+                    id=parse_id(e.form.id.data),
                     first_name=e.form.first_name.data or "",
                     last_name=e.form.last_name.data or "",
                     kinship=Kinship(e.form.kinship.data or Kinship.OTHER.value),
@@ -330,7 +331,7 @@ class FamilyForm(FlaskForm):
             ],
             children=[
                 ChildInput(
-                    pupil_id=_int_or_none(e.form.pupil_id.data),
+                    pupil_id=parse_id(e.form.pupil_id.data),
                     first_name=e.form.first_name.data or "",
                     last_name=e.form.last_name.data or "",
                     birth_date=e.form.birth_date.data,
@@ -343,7 +344,7 @@ class FamilyForm(FlaskForm):
             ],
             agreements=[
                 AgreementInput(
-                    id=_int_or_none(e.form.id.data),
+                    id=parse_id(e.form.id.data),
                     form_id=e.form.form_id.data,
                     every_days=e.form.every_days.data,
                     occasion=e.form.occasion.data or None,

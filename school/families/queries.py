@@ -54,7 +54,7 @@ def list_households(user: User, q: str = "", page: int = 1, per_page: int = 50) 
     stmt = scoped(select(Household).where(Household.anonymised_at.is_(None)), user)
     stmt = search.matching(stmt, q)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(1, page)
+    page = max(1, min(page, -(-total // per_page)))  # past the last page: the last page
     items = db.session.scalars(
         stmt.options(
             selectinload(Household.pupils).selectinload(Pupil.school_class),

@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
@@ -513,6 +514,40 @@ def _caregiver(row: RosterRow, values: dict[str, str]) -> CaregiverRow | None:
     return CaregiverRow(first_name=first, last_name=last, phone=phone, email=email)
 
 
+# --- names that lost letters -------------------------------------------------------------
+
+LOST = frozenset("?\ufffd")  # what Windows-1252 puts where a letter did not fit
+
+
+def lost_count(name: str) -> int:
+    return sum(1 for c in name if c in LOST)
+
+
+def same_but_lost_letters(a: str, b: str) -> bool:
+    """The same name, except where one of the two has '?' for a letter ('Ay?e' and 'Ayşe', folded)."""
+    if a == b:
+        return True
+    return len(a) == len(b) and all(x == y or x in LOST or y in LOST for x, y in zip(a, b, strict=True))
+
+
+def name_changed(incoming: str, known: str) -> bool:
+    """Whether a roster name should replace the saved one: never by a copy that lost letters."""
+    if incoming == known:
+        return False
+    a, b = unicodedata.normalize("NFC", incoming), unicodedata.normalize("NFC", known)
+    if lost_count(a) != lost_count(b) and same_but_lost_letters(a, b):
+        return lost_count(a) < lost_count(b)
+    return True
+
+
+def find_name(name_key: str, keys) -> str | None:
+    """The saved (folded) name that is this one: the same, or the same but for lost letters."""
+    keys = list(keys)
+    if name_key in keys:
+        return name_key
+    return next((key for key in keys if same_but_lost_letters(key, name_key)), None)
+
+
 # --- the plan: what an import would create, update or leave alone ----------------------
 
 
@@ -572,9 +607,9 @@ def plan_import(
             planned.append(PlannedRow(row, "create"))
             continue
         changes = []
-        if row.first_name != pupil.first_name:
+        if name_changed(row.first_name, pupil.first_name):
             changes.append("first_name")
-        if row.last_name != pupil.last_name:
+        if name_changed(row.last_name, pupil.last_name):
             changes.append("last_name")
         if row.birth_date is not None and row.birth_date != pupil.birth_date:
             changes.append("birth_date")
@@ -583,11 +618,15 @@ def plan_import(
         if pupil.left:
             changes.append("back_at_school")
         for caregiver in row.caregivers:
-            known = pupil.caregiver_contacts.get(caregiver.name_key)
-            if known is None:
+            key = find_name(caregiver.name_key, pupil.caregiver_contacts)
+            if key is None:
                 if pupil.household_ids or not pupil.caregiver_keys:
                     changes.append("caregiver")
-            elif (caregiver.phone and not known[0]) or (caregiver.email and not known[1]):
+                continue
+            known = pupil.caregiver_contacts[key]
+            if lost_count(caregiver.name_key) < lost_count(key):
+                changes.append("caregiver_name")
+            if (caregiver.phone and not known[0]) or (caregiver.email and not known[1]):
                 changes.append("caregiver_contact")
         planned.append(PlannedRow(row, "update" if changes else "unchanged", changes, pupil.id))
     warnings = []

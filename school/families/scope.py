@@ -47,7 +47,26 @@ def scoped(stmt: Select, user: User) -> Select:
     return stmt.where(Household.id.in_(visible_household_ids(user)))
 
 
+MAX_ID = 2**63 - 1  # what a database integer key can hold
+
+
+def is_id(value: int | None) -> bool:
+    """A number that can be a row id (a larger one would make the database driver fail)."""
+    return value is not None and 0 < value <= MAX_ID
+
+
+def parse_id(value: object) -> int | None:
+    """An id typed in a URL or sent back in a form; None for anything that cannot be one."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if is_id(number) else None
+
+
 def get_household_or_404(household_id: int, user: User) -> Household:
+    if not is_id(household_id):
+        abort(404)
     household = db.session.scalar(
         scoped(select(Household).where(Household.id == household_id), user)
     )

@@ -78,9 +78,17 @@ def looks_like_phone(query: str) -> bool:
     return bool(_PHONE_LIKE.fullmatch(query.strip())) and sum(c.isdigit() for c in query) >= 3
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_query(text: str | None) -> str:
+    """What was typed in a search box, without control characters (PostgreSQL refuses NUL)."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())[:100]
+
+
 def query_terms(query: str) -> list[str]:
     """The words a household's key must all contain."""
-    query = (query or "").strip()[:100]
+    query = clean_query(query)
     if not query:
         return []
     if looks_like_phone(query):
@@ -117,7 +125,7 @@ def matching(stmt: Select, query: str) -> Select:
     # A household whose key was never filled (written by raw SQL) is still found by its name.
     unkeyed = and_(
         Household.search_key.is_(None),
-        func.lower(Household.display_name).contains(query.strip().lower(), autoescape=True),
+        func.lower(Household.display_name).contains(clean_query(query).lower(), autoescape=True),
     )
     return stmt.where(or_(keyed, unkeyed))
 

@@ -493,9 +493,9 @@ def find_duplicates(
     phones: list[str], emails: list[str], user: User, exclude_id: int | None = None, limit: int = 5
 ) -> list[Household]:
     """Households in reach that already have one of these phone numbers or e-mail addresses."""
-    keys = {search.phone_key(p) for p in phones if p}
+    keys = {search.phone_key(search.clean_query(p)) for p in phones if p}
     keys = {k for k in keys if len(k) >= 6}
-    mails = {e.strip().lower() for e in emails if e and "@" in e}
+    mails = {search.clean_query(e).lower() for e in emails if e and "@" in e}
     if not keys and not mails:
         return []
     conditions = [Household.search_key.contains(k, autoescape=True) for k in keys]
@@ -524,6 +524,7 @@ def find_duplicates(
 
 def find_pupils(query: str, user: User, limit: int = 8) -> list[Pupil]:
     """Pupils whose name (or class) holds every typed word, accent-insensitive."""
+    query = search.clean_query(query)
     terms = search.query_terms(query)
     if not terms or len("".join(terms)) < 2:
         return []
@@ -840,14 +841,17 @@ def import_roster(
             touched.add(household)
             continue
         pupil = pupils[row.external_key]
-        pupil.first_name, pupil.last_name = row.first_name, row.last_name
+        if "first_name" in item.changes:
+            pupil.first_name = row.first_name
+        if "last_name" in item.changes:
+            pupil.last_name = row.last_name
         if row.birth_date is not None:
             pupil.birth_date = row.birth_date
         if klass is not None and "class_name" in item.changes:
             pupil.school_class = klass
         if pupil.left_on is not None:
             pupil.left_on = None
-        if "caregiver" in item.changes or "caregiver_contact" in item.changes:
+        if {"caregiver", "caregiver_name", "caregiver_contact"} & set(item.changes):
             households = [h for h in pupil.households if h.anonymised_at is None]
             if not households:
                 household = Household(display_name=row.last_name, intake_status=IntakeStatus.NONE)
@@ -937,12 +941,17 @@ def _add_caregivers(household: Household, row: roster.RosterRow, by_contact: dic
 
 
 def _update_caregivers(households: list[Household], row: roster.RosterRow, by_contact: dict) -> None:
-    """Add a roster caregiver who is not there yet; fill a missing phone or e-mail, never overwrite one."""
+    """Add a roster caregiver who is not there yet; fill a missing phone or e-mail, never overwrite one.
+
+    A name that lost letters ('Ay?e') is the same person as the full one ('Ayşe'): the full
+    name repairs the saved one, never the other way round.
+    """
     for incoming in row.caregivers:
-        match = next(
-            (c for h in households for c in h.caregivers if search.fold(c.full_name) == incoming.name_key),
-            None,
-        )
+        present = {search.fold(c.full_name): c for h in households for c in h.caregivers}
+        key = roster.find_name(incoming.name_key, present)
+        match = present.get(key) if key is not None else None
+        if match is not None and roster.lost_count(incoming.name_key) < roster.lost_count(key):
+            match.first_name, match.last_name = incoming.first_name, incoming.last_name
         if match is None:
             target = households[0]
             match = Caregiver(

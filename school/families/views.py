@@ -15,13 +15,17 @@ from school.accounts.models import Role
 from school.extensions import db
 from school.families import queries, roster, service
 from school.families.forms import FamilyForm, RosterImportForm, RosterUploadForm, TopicsForm, add_entry
+from school.families.intake import channel_label, time_label
 from school.families.models import IntakeStatus, Pupil
-from school.families.scope import get_household_or_404
+from school.families.scope import get_household_or_404, is_id, parse_id
 from school.families.topics import topic_label
 from school.privacy import audit
 from school.web import render, trigger
 
 bp = Blueprint("families", __name__, url_prefix="/families")
+# The family page names a household's preferred channels and times.
+bp.add_app_template_global(channel_label, "channel_label")
+bp.add_app_template_global(time_label, "time_label")
 
 INTAKE_ROLES = (Role.RECEPTION, Role.ADMIN, Role.DIRECTOR, Role.CARE)
 IMPORT_ROLES = (Role.RECEPTION, Role.ADMIN, Role.DIRECTOR)
@@ -154,7 +158,7 @@ def _handle_post(form: FamilyForm, household):
         if household is None:
             saved = service.create_household(data, user, finish=finishing, token=token)
         else:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            expected = parse_id(form.version.data)
             saved = service.update_household(
                 household, data, user, expected_version=expected, finish=finishing, token=token
             )
@@ -196,7 +200,8 @@ def _form_action(form: FamilyForm, household, action: str):
 
 
 def _link_pupil(form: FamilyForm, value: str) -> str | None:
-    pupil = db.session.get(Pupil, int(value)) if value.isdigit() else None
+    pupil_id = parse_id(value)
+    pupil = db.session.get(Pupil, pupil_id) if pupil_id is not None else None
     if pupil is None or pupil.left_on is not None:
         return None
     if any(e.form.pupil_id.data == str(pupil.id) for e in form.children):
@@ -235,6 +240,7 @@ def duplicates():
     phones = [v for k, v in request.args.items(multi=True) if k.endswith("-phone")][:8]
     emails = [v for k, v in request.args.items(multi=True) if k.endswith("-email")][:8]
     exclude = request.args.get("exclude", type=int)
+    exclude = exclude if is_id(exclude) else None
     found = service.find_duplicates(phones, emails, current_user, exclude_id=exclude)
     return render("families/_duplicates.html", block="duplicates", duplicates=found, household=None)
 
@@ -257,11 +263,11 @@ def topics():
     elif form.validate():
         rows = [
             service.TopicInput(
-                id=int(e.form.id.data), label=e.form.label.data or None, active=bool(e.form.active.data),
+                id=parse_id(e.form.id.data), label=e.form.label.data or None, active=bool(e.form.active.data),
                 sort_order=e.form.sort_order.data,
             )
             for e in form.topics
-            if (e.form.id.data or "").isdigit()
+            if parse_id(e.form.id.data) is not None
         ]
         service.save_topics(rows, form.new_label.data or None)
         flash(_("The intake checklist is saved."), "success")
@@ -356,5 +362,5 @@ def roster_change_labels() -> dict[str, str]:
     return {
         "first_name": _("first name"), "last_name": _("last name"), "birth_date": _("date of birth"),
         "class_name": _("class"), "back_at_school": _("back at school"), "caregiver": _("new caregiver"),
-        "caregiver_contact": _("phone or e-mail added"),
+        "caregiver_contact": _("phone or e-mail added"), "caregiver_name": _("caregiver's name repaired"),
     }
