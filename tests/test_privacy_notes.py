@@ -1,0 +1,55 @@
+"""Who reads which note: every role, on the family page and in its timeline fragment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from school.accounts.models import Role
+from school.extensions import db
+from tests.test_routes_matrix import build_school, signed_in_client
+
+OPEN_NOTE = "Mama vraagt een gesprek na de vakantie"
+CONFIDENTIAL_NOTE = "Vertrouwelijk: gesprek met het CLB gepland"
+
+# DOMAIN.md and the issue: confidential notes for their author, care and the director;
+# reception reads no notes but its own. (The admin manages the school, and sees the others.)
+READS_OPEN = {Role.TEACHER, Role.CARE, Role.DIRECTOR, Role.ADMIN}
+READS_CONFIDENTIAL = {Role.CARE, Role.DIRECTOR}
+
+
+@pytest.fixture
+def school(app):
+    from school.contacts.models import ContactMoment, Initiative, Reach
+
+    school = build_school(app)
+    with app.app_context():
+        for note, confidential in ((OPEN_NOTE, False), (CONFIDENTIAL_NOTE, True)):
+            db.session.add(ContactMoment(
+                household_id=school.inside, form_id=school.form_id, occurred_on=dt.date.today(),
+                initiative=Initiative.FAMILY, reach=Reach.TWO_WAY, logged_by_id=school.users["other_teacher"],
+                submission_token=f"tok-note-{confidential}", note=note, confidential=confidential,
+            ))
+        db.session.commit()
+    return school
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reads_only_the_notes_it_may(app, school, role):
+    client = signed_in_client(app, school.users[role.value])
+    for path, headers in ((f"/families/{school.inside}", {}),
+                          (f"/families/{school.inside}/timeline", {"HX-Request": "true"})):
+        html = client.get(path, headers=headers).get_data(as_text=True)
+        assert (OPEN_NOTE in html) is (role in READS_OPEN), (role, path)
+        assert (CONFIDENTIAL_NOTE in html) is (role in READS_CONFIDENTIAL), (role, path)
+
+
+def test_the_author_reads_their_own_confidential_note(app, school):
+    client = signed_in_client(app, school.users["other_teacher"])
+    html = client.get(f"/families/{school.outside}").get_data(as_text=True)
+    assert client.get(f"/families/{school.inside}").status_code == 404  # not their class
+    assert "matrix note" in html  # their own notes in their own class's family
+    reception = signed_in_client(app, school.users["reception"])
+    own = reception.get(f"/families/{school.inside}").get_data(as_text=True)
+    assert "matrix note" in own  # reception wrote one of these itself
