@@ -73,7 +73,13 @@ class SchoolForm(FlaskForm):
 
 
 class SchoolSubForm(Form):
-    """The same for a form nested in another (FormField, FieldList of FormField)."""
+    """The same for a form nested in another (FormField, FieldList of FormField),
+    with WTForms' own messages in the user's language as in a FlaskForm."""
 
     class Meta(DefaultMeta):
         bind_field = _bind_text_field
+
+        def get_translations(self, form):
+            from flask_wtf.i18n import translations
+
+            return translations

@@ -5,10 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Flask, Response, abort, make_response, render_template, request, send_from_directory
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask.templating import Environment
 from jinja2 import nodes
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import OperationalError
 
 # Endpoints that serve files everybody may cache (no family data).
 ASSET_ENDPOINTS = frozenset({"static", "vendor"})
@@ -117,6 +128,30 @@ def init_app(app: Flask) -> None:
 
     for status in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(status, _error_page)
+    app.register_error_handler(OperationalError, _database_unavailable)
+
+
+def _database_unavailable(error: OperationalError):
+    """The database was locked past the busy timeout, full, or unreachable.
+
+    The transaction is rolled back whole (audit events included), so nothing is
+    half-written. An htmx form stays as it is, with the user's text, and the
+    message lands in the page's #request-problem region; without JavaScript the
+    user gets a page that says to go back and try again.
+    """
+    from school.extensions import db
+
+    db.session.rollback()
+    g.database_read_only = True  # the answer itself only reads (and must not wait)
+    app = current_app._get_current_object()
+    app.logger.warning("database unavailable: %s", error.orig)
+    disk_full = "full" in str(error.orig).lower()
+    response = render("errors/busy.html", block="problem", status=503, disk_full=disk_full)
+    response.headers["Retry-After"] = "2"
+    if wants_fragment():
+        response.headers["HX-Retarget"] = "#request-problem"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def _error_page(error):

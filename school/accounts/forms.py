@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from school.accounts.models import Role
+from school.forms import SchoolForm
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -29,12 +29,12 @@ class LongEnough:
             )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SchoolForm):
     email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)], filters=[_strip])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(SchoolForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
     new = PasswordField(_l("New password"), validators=[DataRequired(), LongEnough(), Length(max=256)])
     confirm = PasswordField(
@@ -43,7 +43,7 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(SchoolForm):
     new = PasswordField(_l("New password"), validators=[DataRequired(), LongEnough(), Length(max=256)])
 
 
@@ -52,7 +52,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(SchoolForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[_strip])
     email = StringField(
         _l("E-mail address"),

@@ -15,7 +15,6 @@ import secrets
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -31,6 +30,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from school import schoolyear
 from school.contacts.models import ContactLevel, Initiative, Mediator, Reach, Tone
+from school.forms import SchoolForm
 from school.grid import QUADRANTS
 
 NOTE_MAX = 1000
@@ -165,7 +165,7 @@ def enum_choices(enum_cls) -> list[tuple[str, str]]:
 # --- one moment (one family, or several at once) -------------------------------
 
 
-class MomentFields(FlaskForm):
+class MomentFields(SchoolForm):
     """What every contact moment records; the fact-only entry needs only the form."""
 
     submission_token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
@@ -260,7 +260,7 @@ class SeveralForm(MomentFields):
 WHOLE_SCHOOL = "school"
 
 
-class GroupFields(FlaskForm):
+class GroupFields(SchoolForm):
     submission_token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
     form_id = _radio(_l("What was it?"), _l("Choose what kind of contact it was."))
     audience = SelectField(_l("For"), validate_choice=False)
@@ -304,7 +304,7 @@ class BroadcastForm(GroupFields):
 # --- the catalogue ----------------------------------------------------------------
 
 
-class CatalogueForm(FlaskForm):
+class CatalogueForm(SchoolForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[_strip])
     quadrant = SelectField(_l("Quadrant of the grid"), validate_choice=False)
     level = SelectField(_l("Level"), validate_choice=False)

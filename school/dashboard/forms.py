@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
+
+from school.forms import SchoolForm
 
 from .goals import LIMITS
 
 
-class GoalsForm(FlaskForm):
+class GoalsForm(SchoolForm):
     """One percentage per goal; the labels and reasons are in the template."""
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from school.forms import SchoolForm
 
 ERASURE_REASON_LABELS = {
     "request": _l("The parents asked for it (right to erasure)"),
@@ -13,7 +14,7 @@ ERASURE_REASON_LABELS = {
 }
 
 
-class EraseForm(FlaskForm):
+class EraseForm(SchoolForm):
     reason = RadioField(
         _l("Why"), choices=list(ERASURE_REASON_LABELS.items()), default="request",
         validators=[DataRequired()],
@@ -24,11 +25,11 @@ class EraseForm(FlaskForm):
     )
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(SchoolForm):
     """Only the CSRF token: the button pressed says what to record."""
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(SchoolForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

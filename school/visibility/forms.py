@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from school import schoolyear
+from school.forms import SchoolForm
 from school.visibility.models import Approach, FollowUpStatus
 from school.visibility.signals import CODES, LIMITS, SIGNAL_TITLES
 
@@ -33,10 +33,12 @@ class DueDate:
             raise ValidationError(_l("Choose a day within a year from today."))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(SchoolForm):
     signal_code = SelectField(_l("Because of"), choices=[], validate_choice=True)
-    owner = SelectField(_l("Who follows up"), coerce=int, choices=[], validators=[InputRequired()])
-    approach = SelectField(_l("Approach"), choices=[], validators=[DataRequired()])
+    # A select always sends one of its choices (checked by validate_choice); a
+    # `required` flag would ask the browser for a placeholder option it never needs.
+    owner = SelectField(_l("Who follows up"), coerce=int, choices=[])
+    approach = SelectField(_l("Approach"), choices=[])
     due_on = DateField(
         _l("Due date"), validators=[Optional(), DueDate()],
         render_kw={"autocomplete": "off"},
@@ -59,7 +61,7 @@ STATUS_CHOICES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS, FollowUpStatu
 
 
 class FollowUpEditForm(FollowUpForm):
-    status = SelectField(_l("Status"), choices=[], validators=[DataRequired()])
+    status = SelectField(_l("Status"), choices=[])
     closing_reason = TextAreaField(
         _l("Reason for closing"), validators=[Length(max=NOTE_MAX)], filters=[_strip], render_kw={"rows": 2},
     )
@@ -83,7 +85,7 @@ class FollowUpEditForm(FollowUpForm):
             raise ValidationError(_l("Reload the page and try again."))
 
 
-class ThresholdsForm(FlaskForm):
+class ThresholdsForm(SchoolForm):
     """One number per threshold; the labels and reasons are in the template."""
 
 
