@@ -78,10 +78,13 @@ def init_app(app: Flask) -> None:
         from school.privacy import service
 
         months = int(app.config["RETENTION_MONTHS"])
-        found = service.purge(dry_run=dry_run)
-        for c in found:
-            click.echo(f"{'would erase' if dry_run else 'erased'}: household {c.household_id} "
-                       f"({c.name}), last child left on {c.last_left_on.isoformat()}")
+        found, erased = service.purge(dry_run=dry_run)
+        # Names only in the dry run: what is erased must not live on in a cron log.
+        for c in found if dry_run else ():
+            click.echo(f"would erase: household {c.household_id} ({c.name}), "
+                       f"last child left on {c.last_left_on.isoformat()}")
+        for e in erased:
+            click.echo(f"erased: {e.pseudonym} (in the audit trail)")
         verb = "would be erased" if dry_run else "erased"
         click.echo(f"{len(found)} household(s) {verb} (children all left more than {months} months ago).")
 

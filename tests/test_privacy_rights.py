@@ -325,6 +325,7 @@ def test_purge_erases_the_families_whose_children_all_left_long_ago(app, runner)
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     assert "1 household(s) erased" in result.output
+    assert "Lang Weg" not in result.output  # no names of erased families in a cron log
     with app.app_context():
         assert db.session.get(Household, ids["gone"]) is None
         for key in ("recent", "partly", "empty"):
@@ -332,6 +333,7 @@ def test_purge_erases_the_families_whose_children_all_left_long_ago(app, runner)
         assert db.session.scalar(select(func.count()).select_from(Pupil).where(Pupil.last_name == "Weg")) == 0
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "family.erased")).all()
         assert event.user_id is None and event.detail["reason"] == "retention"
+        assert f"erased: {event.household_ref} " in result.output
         assert event.detail["children"] == 2
     again = runner.invoke(args=["purge"])
     assert "0 household(s) erased" in again.output

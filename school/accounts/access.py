@@ -121,10 +121,11 @@ def refuse(
     """
     from school.privacy import audit
 
+    user_id = current_user.id if current_user.is_authenticated else None
     db.session.rollback()
     audit.record(
         "access.refused", object_type=object_type, object_id=object_id, household_id=household_id,
-        reason=reason, endpoint=request.endpoint, method=request.method,
+        user_id=user_id, reason=reason, endpoint=request.endpoint, method=request.method,
     )
     db.session.commit()
     abort(404)

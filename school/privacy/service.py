@@ -166,9 +166,12 @@ def _counts(ids: list[int]) -> dict[int, dict[str, int]]:
 # --- retention ------------------------------------------------------------------------
 
 
-def purge(*, dry_run: bool, months: int | None = None) -> list[queries.PurgeCandidate]:
-    """Erase every household whose children all left more than `months` months ago."""
+def purge(*, dry_run: bool, months: int | None = None) -> tuple[list[queries.PurgeCandidate], list[Erased]]:
+    """Erase every household whose children all left more than `months` months ago.
+
+    Returns what qualified and (unless `dry_run`) what was erased.
+    """
     candidates = queries.retention_candidates(months=months)
-    if not dry_run and candidates:
-        erase_households([c.household_id for c in candidates], reason="retention", user=None)
-    return candidates
+    if dry_run or not candidates:
+        return candidates, []
+    return candidates, erase_households([c.household_id for c in candidates], reason="retention", user=None)

@@ -13,7 +13,7 @@ from school.accounts.models import Role
 from school.families.scope import get_household_or_404
 from school.privacy import queries, service
 from school.privacy.forms import AuditFilterForm, ConsentForm, EraseForm
-from school.web import render, trigger
+from school.web import render
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
@@ -73,8 +73,7 @@ def consent(household_id: int):
     if service.set_consent(household, choice == "given"):
         message = _("Consent to share recorded.") if choice == "given" else _("Consent to share withdrawn.")
         flash(message, "success")
-    response = redirect(url_for("privacy.family", household_id=household.id) + "#privacy-consent")
-    return trigger(response, "consent-changed")
+    return redirect(url_for("privacy.family", household_id=household.id) + "#privacy-consent")
 
 
 @bp.route("/families/<int:household_id>/erase", methods=["POST"])
