@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -180,6 +181,15 @@ def test_errors_give_422_with_everything_typed_still_there(app, client, login_as
     assert 'aria-invalid="true"' in html
     assert 'id="children-1-class_id-error"' in html
     assert 'id="interpreter_language-error"' in html
+    # the alert lists each field, in the order of the form, with a link to it; the focus goes there
+    assert "3 velden vragen aandacht" in html and 'data-focus="form-errors"' in html
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a>: ([^<]+)</li>', html)
+    assert [(target, label) for target, label, _message in links] == [
+        ("interpreter_language", "Tolk voor welke taal"),
+        ("caregivers-0-email", "Ouder 1: E-mailadres"),
+        ("children-1-class_id", "Kind 2: Klas"),
+    ]
+    assert links[2][2] == "Kies de klas van het kind."
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Household)) == 0
 

@@ -225,3 +225,27 @@ def test_saving_right_after_typing_a_phone_number_saves_at_the_first_click(app, 
     page.get_by_role("button", name="Tussentijds bewaren").click()
     page.wait_for_url(re.compile(r"/families/\d+/edit$"), timeout=5_000)
     assert page.get_by_text("tussentijds bewaard").is_visible()
+
+
+def test_a_validation_error_keeps_everything_and_says_where(app, live_server, desk, school):
+    page = desk
+    browser_login(page, live_server, "onthaal@school.test")
+    page.goto(f"{live_server}/families/intake")
+    page.get_by_label("Wat moet de school weten over het kind?").fill("Mila zingt graag.")
+    page.locator("#caregivers-0-first_name").fill("Lotte")
+    page.locator("#caregivers-0-kinship").select_option("mother")
+    page.locator("#children-0-first_name").fill("Mila")
+    page.locator("#children-0-last_name").fill("Wouters")
+    with page.expect_response(re.compile(r"/families/intake$")) as response:
+        page.get_by_role("button", name="Inschrijving afronden").click()  # no class chosen
+    assert response.value.status == 422
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.activeElement.id") == "form-errors"
+    assert "1 veld vraagt aandacht" in page.locator("#form-errors").inner_text()
+    assert page.input_value("#about_child") == "Mila zingt graag."
+    assert page.input_value("#children-0-last_name") == "Wouters"
+    page.get_by_role("link", name="Kind 1: Klas").click()
+    assert page.evaluate("document.activeElement.id") == "children-0-class_id"
+    page.locator("#children-0-class_id").select_option(label="1A")
+    page.get_by_role("button", name="Inschrijving afronden").click()
+    page.wait_for_url(re.compile(r"/families/\d+$"))

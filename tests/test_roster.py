@@ -246,6 +246,7 @@ def test_cp1252_question_marks_are_warned_about():
     assert table.lossy_encoding
     rows = rows_from_table(table, guess_mapping(table.headers), TODAY)
     assert [w.code for w in rows[0].warnings] == ["lost_letters"]
+    assert str(rows[0].warnings[0].message).startswith("Ay?e Çelik: ")  # which name: not the pupil's
     assert rows[2].warnings == []  # François Dubois survived Windows-1252
     plan = roster.plan_import(rows, {}, set(), table.lossy_encoding)
     assert [w.code for w in plan.warnings] == ["lost_letters"]
@@ -434,6 +435,20 @@ def test_an_unreadable_upload_is_422_with_the_message(app, client, login_as):
     assert client.post("/families/import", data={}).status_code == 422
 
 
+def test_an_oversized_upload_gets_the_same_clear_message_on_the_upload_page(
+    app, client, login_as, monkeypatch
+):
+    login_as("reception")
+    monkeypatch.setattr(roster, "MAX_BYTES", 2_000)
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    rows = b"Stamboeknummer;Voornaam;Naam\r\n" + b"1001;Zoe;Celik\r\n" * 2_000
+    for size, status in ((3_000, 422), (20_000, 413)):  # above the roster limit; above what the app accepts
+        response = _upload(client, "big.csv", rows[:size])
+        assert response.status_code == status, size
+        html = response.get_data(as_text=True)
+        assert "groter dan 0 MB" in html and 'id="roster-upload"' in html, size
+
+
 def test_xlsx_upload_imports(app, client, login_as):
     login_as("director")
     data = make_xlsx(
@@ -507,3 +522,26 @@ def test_cli_import_and_dry_run(app, runner, tmp_path):
     bad.write_bytes(b"")
     result = runner.invoke(args=["import-roster", str(bad)])
     assert result.exit_code == 1 and "leeg" in result.output
+
+
+def test_an_upload_larger_than_the_app_accepts_gets_the_roster_message_with_csrf_on(
+    app, database_url, tmp_path, make_user
+):
+    """With CSRF checked (as in production) the size is refused before the view: the same message."""
+    from tests.conftest import TEST_PASSWORD, _make_app
+
+    csrf_app = _make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True, MAX_CONTENT_LENGTH=10_000)
+    make_user("reception", email="desk@school.test")
+    client = csrf_app.test_client()
+
+    def token(path: str) -> str:
+        html = client.get(path).get_data(as_text=True)
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+
+    login = {"email": "desk@school.test", "password": TEST_PASSWORD, "csrf_token": token("/login")}
+    assert client.post("/login", data=login).status_code == 302
+    data = {"csrf_token": token("/families/import"), "file": (io.BytesIO(b"a;b\r\n" * 5_000), "big.csv")}
+    response = client.post("/families/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "groter dan 5 MB" in html and 'id="roster-upload"' in html

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -29,6 +27,7 @@ from school.families import intake
 from school.families.models import Kinship
 from school.families.scope import parse_id
 from school.families.service import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
+from school.forms import SchoolForm, SchoolSubForm
 from school.schoolyear import today
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -76,14 +75,8 @@ class NotInFuture:
             raise ValidationError(_l("A date in the future is not possible here."))
 
 
-class _Entry(Form):
-    """A row of a FieldList: WTForms' own messages in the user's language, like FlaskForm."""
-
-    class Meta:
-        def get_translations(self, form):
-            from flask_wtf.i18n import translations
-
-            return translations
+class _Entry(SchoolSubForm):
+    """A row of a FieldList."""
 
 
 class CaregiverEntry(_Entry):
@@ -163,7 +156,7 @@ class AgreementEntry(_Entry):
 TRISTATE = (("yes", _l("yes")), ("no", _l("no")), ("", _l("not known yet")))
 
 
-class FamilyForm(FlaskForm):
+class FamilyForm(SchoolForm):
     """Relatie, informatie, administratie, the agreement, contact person and consent."""
 
     submission_token = HiddenField()
@@ -289,6 +282,23 @@ class FamilyForm(FlaskForm):
             return total
 
         return count(self)
+
+    ROW_LABELS = {"caregivers": _l("Caregiver %(num)d"), "children": _l("Child %(num)d"),
+                  "agreements": _l("Agreement %(num)d")}
+
+    def error_list(self) -> list[tuple[str, str, str]]:
+        """(id to jump to, which field, its first message) for every field with an error, in form order."""
+        found: list[tuple[str, str, str]] = []
+        for field in self:
+            if isinstance(field, FieldList):
+                for number, entry in enumerate(field, start=1):
+                    row = str(self.ROW_LABELS.get(field.name, "%(num)d")) % {"num": number}
+                    for sub in entry.form:
+                        if sub.errors:
+                            found.append((_target(sub), f"{row}: {sub.label.text}", str(sub.errors[0])))
+            elif field.errors and not isinstance(field, HiddenField):
+                found.append((_target(field), str(field.label.text), str(field.errors[0])))
+        return found
 
     # --- to and from the service's plain data ---------------------------------
 
@@ -425,6 +435,11 @@ class FamilyForm(FlaskForm):
         self.apply_entry_choices()
 
 
+def _target(field) -> str:
+    """The element a link to this field jumps to: the field, or the fieldset of a group of choices."""
+    return f"{field.id}-group" if isinstance(field, RadioField | SelectMultipleField) else field.id
+
+
 def _fill_list(field_list: FieldList, rows: list[dict], spare: int) -> None:
     while len(field_list):
         field_list.pop_entry()
@@ -453,16 +468,16 @@ class TopicRow(_Entry):
     sort_order = IntegerField(_l("Order"), [Optional(), NumberRange(min=0, max=10000)])
 
 
-class TopicsForm(FlaskForm):
+class TopicsForm(SchoolForm):
     """The 'informatie' checklist: rename, switch off, reorder, add."""
 
     topics = FieldList(FormField(TopicRow), min_entries=0, max_entries=100)
     new_label = StringField(_l("New item"), [Optional(), Length(max=160)], filters=[_strip])
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(SchoolForm):
     file = FileField(_l("Roster file (CSV or Excel)"))
 
 
-class RosterImportForm(FlaskForm):
+class RosterImportForm(SchoolForm):
     """Only the CSRF token: the mapping's selects are read from the request (one per field)."""

@@ -65,17 +65,21 @@ class Table:
 # --- reading the file ---------------------------------------------------------------
 
 
+def too_big() -> RosterError:
+    return RosterError(
+        "too_big",
+        _l(
+            "The file is larger than %(mb)d MB. Export only the pupils and their "
+            "classes, or split the file.",
+            mb=MAX_BYTES // (1024 * 1024),
+        ),
+    )
+
+
 def read_roster(data: bytes, filename: str = "") -> Table:
     """A table of strings from the uploaded bytes, or RosterError."""
     if len(data) > MAX_BYTES:
-        raise RosterError(
-            "too_big",
-            _l(
-                "The file is larger than %(mb)d MB. Export only the pupils and their "
-                "classes, or split the file.",
-                mb=MAX_BYTES // (1024 * 1024),
-            ),
-        )
+        raise too_big()
     if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
         raise RosterError("empty", _l("The file is empty."))
     if data[:4] == b"PK\x03\x04":
@@ -472,13 +476,15 @@ def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date
             if caregiver is not None:
                 row.caregivers.append(caregiver)
         names = [row.first_name, row.last_name] + [f"{c.first_name} {c.last_name}" for c in row.caregivers]
-        if any("?" in name or "\ufffd" in name for name in names):
+        lossy = [name.strip() for name in names if lost_count(name)]
+        if lossy:
             row.warnings.append(
                 Problem(
                     "lost_letters",
                     _l(
-                        "A name contains '?': letters may have been lost when "
-                        "the file was saved. Check the spelling."
+                        "%(names)s: a '?' in a name. Letters may have been lost when "
+                        "the file was saved. Check the spelling.",
+                        names=", ".join(lossy),
                     ),
                 )
             )

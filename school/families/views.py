@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from school.accounts.auth import roles_required, signed_in
 from school.accounts.models import Role
@@ -103,7 +104,7 @@ def edit(household_id: int):
 
 
 def _form_page(form: FamilyForm, household, status: int = 200, *, pupil_matches=None, duplicates=(),
-               conflict=None, error_count: int = 0, focus_id: str | None = None):
+               conflict=None, error_count: int = 0, errors=(), focus_id: str | None = None):
     conflict_when = ""
     if conflict is not None and conflict.at is not None:
         conflict_when = format_datetime(conflict.at.replace(tzinfo=conflict.at.tzinfo or dt.UTC), "short")
@@ -119,6 +120,7 @@ def _form_page(form: FamilyForm, household, status: int = 200, *, pupil_matches=
         conflict_by=conflict.by if conflict is not None else None,
         conflict_when=conflict_when,
         error_count=error_count,
+        errors=list(errors),
         focus_id=focus_id,
         finished=household is not None and household.intake_status is IntakeStatus.DONE,
         action_url=_action_url(household),
@@ -139,7 +141,9 @@ def _handle_post(form: FamilyForm, household):
     valid = form.validate()
     valid = form.check(finishing) and valid
     if not valid:
-        return _form_page(form, household, status=422, error_count=max(1, form.error_count()))
+        errors = form.error_list()
+        return _form_page(form, household, status=422, error_count=max(1, len(errors)), errors=errors,
+                          focus_id="form-errors")
     data = form.to_input()
     if household is None and (earlier := service.already_created(form.submission_token.data, current_user)):
         flash(_("This form was already saved; nothing was saved twice."), "info")
@@ -299,9 +303,20 @@ def import_roster():
             else:
                 token = service.store_upload(data, upload.filename, current_user._get_current_object())
                 return redirect(url_for("families.import_preview", token=token))
-    status = 422 if error else 200
+    return _upload_page(form, error, 422 if error else 200)
+
+
+def _upload_page(form, error, status):
     return render("families/import_upload.html", form=form, error=error, status=status,
                   max_mb=roster.MAX_BYTES // (1024 * 1024))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """A roster larger than the app accepts at all (refused before the view runs): the roster message."""
+    if request.endpoint == "families.import_roster":
+        return _upload_page(RosterUploadForm(formdata=None), str(roster.too_big().message), 413)
+    return render("errors/error.html", status=413, code=413)
 
 
 def _stored_table(token: str):
