@@ -9,6 +9,11 @@
     var config = event.detail && event.detail.requestConfig;
     return !config || config.verb !== "get";
   }
+  document.addEventListener("htmx:beforeRequest", function () {
+    // A "try again" message from an earlier request goes when the user tries again.
+    var problem = document.getElementById("request-problem");
+    if (problem) problem.textContent = "";
+  });
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (!changes(event)) return;
     var form = event.target.closest("form");
