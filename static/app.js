@@ -31,9 +31,22 @@
   "use strict";
   // Arrow keys move through the results under a search box; Enter opens the
   // chosen family; Escape clears. The box keeps the focus (aria-activedescendant).
+  // The server sends plain links (they work without JavaScript); here they
+  // become the options of a listbox that the search box drives.
+  function enhance(box) {
+    box.querySelectorAll(".family-list").forEach(function (list) { list.setAttribute("role", "listbox"); });
+    box.querySelectorAll(".family-list > li").forEach(function (li) { li.setAttribute("role", "none"); });
+    box.querySelectorAll("a.family-option:not([role])").forEach(function (a) {
+      a.setAttribute("role", "option");
+      a.setAttribute("tabindex", "-1");
+      a.setAttribute("aria-selected", "false");
+    });
+  }
   function options(input) {
     var box = document.querySelector(input.getAttribute("data-search-results"));
-    return box ? Array.prototype.slice.call(box.querySelectorAll("[role=option]")) : [];
+    if (!box) return [];
+    enhance(box);
+    return Array.prototype.slice.call(box.querySelectorAll("[role=option]"));
   }
   function choose(input, list, index) {
     list.forEach(function (o, i) { o.setAttribute("aria-selected", i === index ? "true" : "false"); });
@@ -64,15 +77,18 @@
       var step = event.key === "ArrowDown" ? 1 : -1;
       choose(input, list, Math.max(0, Math.min(list.length - 1, current + step)));
     } else if (event.key === "Enter" && current >= 0) {
-      var link = list[current].querySelector("a[href]");
-      if (link) { event.preventDefault(); window.location.assign(link.href); }
+      event.preventDefault();
+      window.location.assign(list[current].href);
     } else if (event.key === "Escape") {
       choose(input, list, -1);
     }
   });
   // New results: the family chosen before, if it is still there; otherwise nothing chosen yet.
   document.addEventListener("htmx:afterSettle", function () {
-    document.querySelectorAll("input[data-search-results]").forEach(keepChoice);
+    document.querySelectorAll("input[data-search-results]").forEach(function (input) {
+      options(input);
+      keepChoice(input);
+    });
     focusRequested();
   });
   // After adding a row or linking a child, put the focus where typing goes on.
@@ -84,6 +100,7 @@
     if (target) target.focus();
   }
   focusRequested();
+  document.querySelectorAll("input[data-search-results]").forEach(options);
   // In the family form, Enter in a text field never submits (a half-typed
   // intake is not saved by accident); in the child lookup it looks up.
   document.addEventListener("keydown", function (event) {
