@@ -26,37 +26,25 @@ activity_classes = 100
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+from school.settings import WholeNumbers
 
 SETTING_KEY = "dashboard_goals"
 
 
 @dataclass(frozen=True)
-class Goals:
+class Goals(WholeNumbers):
+    KEY: ClassVar[str] = SETTING_KEY
+
     tailored_contact: int = 90
     follow_up_plans: int = 100
     activity_families: int = 50
     activity_classes: int = 100
 
-    @classmethod
-    def from_mapping(cls, values: Mapping | None) -> Goals:
-        """Defaults, overridden by every valid stored value (an invalid one is ignored)."""
-        defaults = cls()
-        if not isinstance(values, Mapping):
-            return defaults
-        changes = {}
-        for f in fields(cls):
-            value = values.get(f.name)
-            low, high = LIMITS[f.name]
-            if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-                changes[f.name] = value
-        return replace(defaults, **changes)
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 DEFAULTS = Goals()
 # Every goal is a percentage; 0 would be no goal at all.
 LIMITS: dict[str, tuple[int, int]] = {f.name: (1, 100) for f in fields(Goals)}
+Goals.LIMITS = LIMITS

@@ -52,7 +52,7 @@ from school.families.models import (
 from school.families.scope import visible_household_ids
 from school.grid import QUADRANTS, Quadrant
 from school.schoolyear import YearSpan
-from school.visibility.models import FollowUp, FollowUpStatus, Setting
+from school.visibility.models import FollowUp, FollowUpStatus
 from school.visibility.queries import load_thresholds
 from school.visibility.signals import CODES, Thresholds, evaluate, rhythm_not_kept
 from school.visibility.summary import (
@@ -63,7 +63,7 @@ from school.visibility.summary import (
     build_summaries,
 )
 
-from .goals import SETTING_KEY, Goals
+from .goals import Goals
 
 # The share buckets of the heatmap (a single-hue scale, the number always written in the cell).
 HEAT_STEPS = (1, 25, 50, 75, 90)
@@ -71,8 +71,7 @@ OTHER_KINSHIPS = (Kinship.GRANDPARENT, Kinship.FOSTER_PARENT, Kinship.GUARDIAN, 
 
 
 def load_goals() -> Goals:
-    setting = db.session.get(Setting, SETTING_KEY)
-    return Goals.from_mapping(setting.value if setting else None)
+    return Goals.load()
 
 
 def percent(part: int, whole: int) -> int | None:

@@ -26,8 +26,8 @@ from school.extensions import db
 from school.families.models import Household
 from school.privacy import audit
 from school.schoolyear import utcnow
-from school.visibility.models import Approach, FollowUp, FollowUpStatus, Setting
-from school.visibility.signals import SETTING_KEY, Thresholds
+from school.visibility.models import Approach, FollowUp, FollowUpStatus
+from school.visibility.signals import Thresholds
 
 
 def closes_follow_ups(moment: ContactMoment, broadcast_form_ids: Collection[int] = frozenset()) -> bool:
@@ -200,17 +200,4 @@ def update_follow_up(
 
 
 def save_thresholds(values: dict[str, int], user: User) -> Thresholds:
-    thresholds = Thresholds.from_mapping(values)
-    setting = db.session.get(Setting, SETTING_KEY)
-    if setting is None:
-        setting = Setting(key=SETTING_KEY, value={})
-        db.session.add(setting)
-    before = Thresholds.from_mapping(setting.value).as_dict()
-    setting.value = thresholds.as_dict()
-    setting.updated_by_id = user.id
-    audit.record(
-        "settings.updated", object_type="setting", key=SETTING_KEY,
-        changed=sorted(k for k, v in setting.value.items() if before.get(k) != v),
-    )
-    db.session.commit()
-    return thresholds
+    return Thresholds.save(values, user)

@@ -50,12 +50,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
+from typing import ClassVar
 
 from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from school.grid import Quadrant
+from school.settings import WholeNumbers
 from school.visibility.models import Approach
 from school.visibility.summary import FamilySummary
 
@@ -63,7 +65,9 @@ SETTING_KEY = "signal_thresholds"
 
 
 @dataclass(frozen=True)
-class Thresholds:
+class Thresholds(WholeNumbers):
+    KEY: ClassVar[str] = SETTING_KEY
+
     start_period_days: int = 30
     recent_days: int = 60
     only_written_min: int = 2
@@ -74,24 +78,6 @@ class Thresholds:
     no_agreement_days: int = 45
     rhythm_grace_days: int = 7
     go_between_min: int = 2
-
-    @classmethod
-    def from_mapping(cls, values: Mapping | None) -> Thresholds:
-        """Defaults, overridden by every valid stored value (an invalid one is ignored)."""
-        defaults = cls()
-        if not isinstance(values, Mapping):
-            return defaults
-        changes = {}
-        for f in fields(cls):
-            value = values.get(f.name)
-            low, high = LIMITS[f.name]
-            if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-                changes[f.name] = value
-        return replace(defaults, **changes)
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 DEFAULTS = Thresholds()
 
@@ -108,6 +94,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "rhythm_grace_days": (0, 60),
     "go_between_min": (1, 20),
 }
+Thresholds.LIMITS = LIMITS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""Whole-number settings the director changes, each set kept in one Setting row.
+
+The signal thresholds (visibility.signals.Thresholds) and the dashboard goals
+(dashboard.goals.Goals) are both a frozen dataclass of ints with an allowed
+range per field, stored as a JSON object under one key. `WholeNumbers` gives
+such a dataclass its reading and writing; the dataclass names its `KEY` and
+`LIMITS` (ClassVars, so not fields).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import ClassVar, Self
+
+from school.extensions import db
+
+
+class WholeNumbers:
+    KEY: ClassVar[str]
+    LIMITS: ClassVar[Mapping[str, tuple[int, int]]]
+
+    @classmethod
+    def from_mapping(cls, values: Mapping | None) -> Self:
+        """Defaults, overridden by every valid stored value (an invalid one is ignored)."""
+        defaults = cls()
+        if not isinstance(values, Mapping):
+            return defaults
+        changes = {}
+        for f in fields(cls):
+            value = values.get(f.name)
+            low, high = cls.LIMITS[f.name]
+            if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+                changes[f.name] = value
+        return replace(defaults, **changes)
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def load(cls) -> Self:
+        from school.visibility.models import Setting
+
+        setting = db.session.get(Setting, cls.KEY)
+        return cls.from_mapping(setting.value if setting else None)
+
+    @classmethod
+    def save(cls, values: Mapping[str, int], user) -> Self:
+        """Store the valid values, audit which changed, and commit."""
+        from school.privacy import audit
+        from school.visibility.models import Setting
+
+        chosen = cls.from_mapping(values)
+        setting = db.session.get(Setting, cls.KEY)
+        if setting is None:
+            setting = Setting(key=cls.KEY, value={})
+            db.session.add(setting)
+        before = cls.from_mapping(setting.value).as_dict()
+        setting.value = chosen.as_dict()
+        setting.updated_by_id = user.id
+        audit.record(
+            "settings.updated", object_type="setting", key=cls.KEY,
+            changed=sorted(k for k, v in setting.value.items() if before.get(k) != v),
+        )
+        db.session.commit()
+        return chosen
