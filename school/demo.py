@@ -304,8 +304,9 @@ INTERPRETER_SHARE = 0.08
 CONSENT_SHARE = 0.5
 
 MAIL_DOMAINS = ("mail.example", "post.example", "inbox.example")
-CHANNELS = ("gate", "phone", "sms", "whatsapp", "email", "letter", "platform", "home_visit")
-TIMES = ("morning", "afternoon_pickup", "daytime", "evening", "weekend")
+# Codes of school.families.intake.CHANNELS and TIMES (the intake's own choices).
+CHANNELS = ("gate", "phone_call", "text_message", "chat_app", "email", "letter", "platform", "appointment")
+TIMES = ("morning_gate", "afternoon_gate", "daytime", "evening", "weekend")
 
 ABOUT_CHILD = (
     "Houdt van tekenen en knutselen.",
@@ -969,9 +970,9 @@ def _preferred_channels(rng: random.Random, hh: HouseholdDraft) -> list[str]:
     kleuter = any(c.grade <= 2 for c in hh.children)
     digital, written = hh.digital_ok is not False, hh.written_ok is not False
     weights = {
-        "gate": 8 if kleuter else 4, "phone": 5, "sms": 2, "whatsapp": 4 if digital else 0,
+        "gate": 8 if kleuter else 4, "phone_call": 5, "text_message": 2, "chat_app": 4 if digital else 0,
         "email": 3 if digital and written else 0, "letter": 2 if written else 0,
-        "platform": 4 if digital and written else 0, "home_visit": 1 if hh.interpreter or not written else 0,
+        "platform": 4 if digital and written else 0, "appointment": 1 if hh.interpreter or not written else 0,
     }
     return _pick_some(rng, CHANNELS, [weights[c] for c in CHANNELS], rng.choice((1, 2, 2, 3)))
 

@@ -151,3 +151,33 @@
     input.setAttribute("aria-expanded", box.querySelector("[role=option]") ? "true" : "false");
   });
 })();
+
+// === keyboard: a swap that took away the focused element puts the focus in the new content ===
+(function () {
+  "use strict";
+  // Choosing a family, saving, undoing: the link or button that had the focus
+  // is gone after the swap (a submit button is also disabled while sending).
+  // The focus goes to the first field that needs attention, or else to the new
+  // content's heading, so the keyboard goes on from there and a screen reader
+  // says where it is. (A region that puts the focus somewhere itself after
+  // settling, like the intake form, still has the last word.)
+  var focusWasIn = new Set(); // swap targets that held the focus when their request started
+  function lost(active) {
+    return !active || active === document.body || !document.contains(active);
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var target = event.detail && event.detail.target, active = document.activeElement;
+    if (target && !lost(active) && target.contains(active)) focusWasIn.add(target);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || !focusWasIn.has(target)) return;
+    focusWasIn.delete(target);
+    if (!lost(document.activeElement)) return;
+    var region = document.contains(target) ? target : target.id && document.getElementById(target.id);
+    if (!region) return;
+    var next = region.querySelector("[aria-invalid=true]") || region.querySelector("h1, h2, h3") || region;
+    if (next.tabIndex < 0 && !next.hasAttribute("tabindex")) next.setAttribute("tabindex", "-1");
+    next.focus();
+  });
+})();

@@ -66,7 +66,11 @@ def login():
             ))
             return render("accounts/login.html", form=form, status=429)
         if user is not None:
+            # A language chosen on the login page is the user's choice from now on.
+            chosen = session.get("locale")
             session.clear()
+            if chosen in current_app.config["LANGUAGES"] and chosen != user.locale:
+                service.set_locale(user, chosen)
             login_user(user)
             start_session()
             return redirect(safe_next(request.args.get("next")) or url_for("accounts.index"))
