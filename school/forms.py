@@ -10,18 +10,77 @@ language, instead of failing at the database (PostgreSQL rejects NUL).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form
-from wtforms.fields import FieldList, FormField, StringField
+from wtforms.fields import Field, FieldList, FormField, StringField
 from wtforms.meta import DefaultMeta
+from wtforms.widgets import DateInput
+
+from school import schoolyear
 
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 UNSTORABLE_MESSAGE = _l("This text contains an invisible control character that cannot be saved. "
                         "Remove it (retyping the text helps) and try again.")
+
+
+# --- dates as people type them ---------------------------------------------------
+
+_DAY_FORMATS = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})$"),
+)
+
+
+def parse_day(text: str) -> dt.date | None:
+    """An ISO date (what date inputs send) or a typed dd/mm/yyyy; None if it is no real date."""
+    for pattern in _DAY_FORMATS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                return None
+    return None
+
+
+class DayField(Field):
+    """A date input that keeps what the user typed when it is not a real date.
+
+    31/04 or 29/02 of a year that is not a leap year gets a message that says so
+    and shows how to type a date, where WTForms' DateField only says "invalid".
+    """
+
+    widget = DateInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if self.data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        self.data = parse_day(text)
+        if self.data is None:
+            example = format_date(schoolyear.today(), "short")
+            raise ValueError(
+                _("That is not a date that exists. Enter a date like %(example)s.", example=example)
+            )
+
+
+def search_text(value: str | None, limit: int = 100) -> str:
+    """Typed letters to look for (a GET parameter, not a form): NFC, without the characters
+    no stored name can hold (a NUL would make PostgreSQL fail), at most `limit` long."""
+    return UNSTORABLE.sub("", to_nfc(value or ""))[:limit].strip()
 
 
 def to_nfc(value):

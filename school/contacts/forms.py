@@ -9,7 +9,6 @@ in by the view, so a value outside them is refused with a clear message.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 
 from flask_babel import format_date
@@ -17,7 +16,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    Field,
     HiddenField,
     RadioField,
     SelectField,
@@ -26,15 +24,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from school import schoolyear
 from school.contacts.models import ContactLevel, Initiative, Mediator, Reach, Tone
-from school.forms import SchoolForm
+from school.forms import DayField, SchoolForm
 from school.grid import QUADRANTS
 
 NOTE_MAX = 1000
-TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}\Z"  # \Z: "$" would let a 65th character, a line break, through
 AUTO = ""  # the reach that follows from the form (oral: conversation, written: message)
 
 
@@ -53,47 +51,6 @@ def _blank_to_none(value):
 
 
 # --- the date of a contact ----------------------------------------------------
-
-_DAY_FORMATS = (
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
-    re.compile(r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})$"),
-)
-
-
-def parse_day(text: str) -> dt.date | None:
-    """An ISO date (what date inputs send) or a typed dd/mm/yyyy; None if it is no real date."""
-    for pattern in _DAY_FORMATS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
-            except ValueError:
-                return None
-    return None
-
-
-class DayField(Field):
-    """A date input that keeps what the user typed when it is not a real date."""
-
-    widget = DateInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not text:
-            return
-        self.data = parse_day(text)
-        if self.data is None:
-            example = format_date(schoolyear.today(), "short")
-            raise ValueError(
-                _("That is not a date that exists. Enter a date like %(example)s.", example=example)
-            )
-
 
 class ContactDay:
     """Today or earlier, and inside the current school year (an unchanged old date may stay)."""

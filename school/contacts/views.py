@@ -7,6 +7,8 @@ same endpoints answer with a fragment and the `contact-logged` event.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +19,7 @@ from school.accounts.auth import roles_required
 from school.accounts.models import Role
 from school.contacts import queries, service
 from school.contacts.forms import (
+    TOKEN_PATTERN,
     ActivityForm,
     BroadcastForm,
     CatalogueForm,
@@ -29,6 +32,7 @@ from school.contacts.models import ContactForm, ContactLevel
 from school.contacts.queries import CATALOGUE_EDITORS, LOGGERS
 from school.extensions import db
 from school.families.scope import sees_all_families
+from school.forms import search_text
 from school.grid import Quadrant
 from school.web import render, trigger, wants_fragment
 
@@ -47,6 +51,13 @@ def _user():
 def _logged(response, moments, **extra):
     ids = sorted({m.household_id for m in moments})
     return trigger(response, "contact-logged", {"household_ids": ids, **extra})
+
+
+def _sent_token(value: str | None) -> str:
+    """A submission token from a URL or a button, or "" for anything no form of ours made
+    (a NUL or a 10 000-character string never reaches the database)."""
+    value = value or ""
+    return value if re.fullmatch(TOKEN_PATTERN, value) else ""
 
 
 def _token_message() -> str:
@@ -113,7 +124,7 @@ class SavedView:
 def quick_log():
     user = _user()
     household_id = request.args.get("household_id", type=int)
-    token = request.args.get("saved", "")[:64]
+    token = _sent_token(request.args.get("saved"))
     if token:
         moments = queries.moments_by_token(user, token)
         if moments:
@@ -128,7 +139,7 @@ def quick_log():
 @roles_required(*LOGGERS)
 def family_picker():
     """The typed-letters filter of the quick log (fragment: the results only)."""
-    q = request.args.get("q", "")[:100].strip()
+    q = search_text(request.args.get("q"))
     results = queries.search_families(_user(), q) if q else None
     return _log_page(q=q, results=results, block="family_results")
 
@@ -172,7 +183,7 @@ def log_moment():
 @roles_required(*LOGGERS, limited=LOGGERS)  # only one's own submission
 def undo():
     user = _user()
-    token = request.form.get("token", "")[:64]
+    token = _sent_token(request.form.get("token"))
     moments = queries.moments_by_token(user, token)
     if not moments:
         refuse(object_type="submission")

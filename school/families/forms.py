@@ -8,7 +8,6 @@ from flask_wtf.file import FileField
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -27,7 +26,7 @@ from school.families import intake
 from school.families.models import Kinship
 from school.families.scope import parse_id
 from school.families.service import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
-from school.forms import SchoolForm, SchoolSubForm
+from school.forms import DayField, SchoolForm, SchoolSubForm
 from school.schoolyear import today
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -117,7 +116,7 @@ class ChildEntry(_Entry):
     pupil_id = HiddenField()
     first_name = StringField(_l("First name"), [Optional(), Length(max=100)], filters=[_strip])
     last_name = StringField(_l("Last name"), [Optional(), Length(max=100)], filters=[_strip])
-    birth_date = DateField(_l("Date of birth"), [Optional(), NotInFuture()])
+    birth_date = DayField(_l("Date of birth"), [Optional(), NotInFuture()])
     class_id = SelectField(_l("Class"), coerce=_int_or_none, choices=[])
     external_key = StringField(
         _l("Pupil number in the school administration (optional)"),

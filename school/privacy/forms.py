@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from school.forms import SchoolForm
+from school.forms import DayField, SchoolForm
 
 ERASURE_REASON_LABELS = {
     "request": _l("The parents asked for it (right to erasure)"),
@@ -36,14 +40,28 @@ class AuditFilterForm(SchoolForm):
     family = StringField(_l("Family (name or reference)"), validators=[Optional(), Length(max=100)])
     user = SelectField(_l("Who"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
     action = SelectField(_l("What"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("Until"), validators=[Optional()])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("Until"), validators=[Optional()])
 
     def __init__(self, *args, user_choices=(), action_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.user.choices = [("", _l("everybody"))] + list(user_choices)
         self.action.choices = [("", _l("every action"))] + list(action_choices)
 
+    def validate_date_from(self, field):
+        _within_reason(field)
+
     def validate_date_to(self, field):
+        _within_reason(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date comes before the start date."))
+
+
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _within_reason(field) -> None:
+    """Year 1 or 9999 exists, but not as a day of the audit trail (and cannot be turned into UTC)."""
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_("Choose a date between %(start)s and %(end)s.",
+                                start=format_date(FIRST_DAY, "short"), end=format_date(LAST_DAY, "short")))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from school import schoolyear
-from school.forms import SchoolForm
+from school.forms import DayField, SchoolForm
 from school.visibility.models import Approach, FollowUpStatus
 from school.visibility.signals import CODES, LIMITS, SIGNAL_TITLES
 
@@ -39,7 +39,7 @@ class FollowUpForm(SchoolForm):
     # `required` flag would ask the browser for a placeholder option it never needs.
     owner = SelectField(_l("Who follows up"), coerce=int, choices=[])
     approach = SelectField(_l("Approach"), choices=[])
-    due_on = DateField(
+    due_on = DayField(
         _l("Due date"), validators=[Optional(), DueDate()],
         render_kw={"autocomplete": "off"},
     )
