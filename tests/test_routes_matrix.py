@@ -131,11 +131,11 @@ def build_school(app) -> School:
             return g
 
         for key in ("reception", "teacher", "care", "director", "admin"):
-            ids.moments[key] = moment(inside, key, f"tok-{key}").id
-            ids.tokens[key] = f"tok-{key}"
+            ids.moments[key] = moment(inside, key, f"matrix-token-{key}-in").id
+            ids.tokens[key] = f"matrix-token-{key}-in"
             ids.groups[key] = group(class_a, key, f"group-{key}").id
-            ids.moments_outside[key] = moment(outside, "other_teacher", f"tok-out-{key}").id
-            ids.tokens_outside[key] = f"tok-out-{key}"
+            ids.moments_outside[key] = moment(outside, "other_teacher", f"matrix-token-{key}-out").id
+            ids.tokens_outside[key] = f"matrix-token-{key}-out"
             ids.groups_outside[key] = group(class_b, "other_teacher", f"group-out-{key}").id
         fu_in = FollowUp(household_id=inside.id, owner_id=users["teacher"].id, approach=Approach.GATE)
         fu_out = FollowUp(household_id=outside.id, owner_id=users["other_teacher"].id,
