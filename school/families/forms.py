@@ -158,7 +158,7 @@ TRISTATE = (("yes", _l("yes")), ("no", _l("no")), ("", _l("not known yet")))
 class FamilyForm(SchoolForm):
     """Relatie, informatie, administratie, the agreement, contact person and consent."""
 
-    submission_token = HiddenField()
+    submission_token = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,64}\Z")])
     version = HiddenField()
     duplicates_ack = HiddenField()
 
