@@ -25,6 +25,10 @@ from wtforms.widgets import DateInput
 
 from school import schoolyear
 
+# What a form's submission token may look like: what new_token() makes, and what the
+# database column (64 characters) can keep. \Z: "$" would let a trailing line break through.
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}\Z"
+
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 UNSTORABLE_MESSAGE = _l("This text contains an invisible control character that cannot be saved. "
                         "Remove it (retyping the text helps) and try again.")

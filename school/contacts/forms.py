@@ -28,11 +28,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from school import schoolyear
 from school.contacts.models import ContactLevel, Initiative, Mediator, Reach, Tone
-from school.forms import DayField, SchoolForm
+from school.forms import TOKEN_PATTERN, DayField, SchoolForm
 from school.grid import QUADRANTS
 
 NOTE_MAX = 1000
-TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}\Z"  # \Z: "$" would let a 65th character, a line break, through
 AUTO = ""  # the reach that follows from the form (oral: conversation, written: message)
 
 

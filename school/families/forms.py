@@ -26,7 +26,7 @@ from school.families import intake
 from school.families.models import Kinship
 from school.families.scope import parse_id
 from school.families.service import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
-from school.forms import DayField, SchoolForm, SchoolSubForm
+from school.forms import TOKEN_PATTERN, DayField, SchoolForm, SchoolSubForm
 from school.schoolyear import today
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -158,7 +158,7 @@ TRISTATE = (("yes", _l("yes")), ("no", _l("no")), ("", _l("not known yet")))
 class FamilyForm(SchoolForm):
     """Relatie, informatie, administratie, the agreement, contact person and consent."""
 
-    submission_token = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,64}\Z")])
+    submission_token = HiddenField(validators=[Optional(), Regexp(TOKEN_PATTERN)])
     version = HiddenField()
     duplicates_ack = HiddenField()
 
