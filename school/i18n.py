@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_percent, get_locale
+from flask_babel import format_date, format_decimal, format_percent, get_locale, get_translations
 from flask_login import current_user
 
 from school.extensions import babel
@@ -56,8 +56,22 @@ def percent(share: float | None) -> str:
     return written
 
 
+def _ngettext(singular: str, plural: str, num: int) -> str:
+    """Templates' ngettext: the count written the locale's way (3.024 in Dutch, 3 024 in French)."""
+    text = get_translations().ungettext(singular, plural, num)
+    if isinstance(num, int) and abs(num) >= 1000:
+        written = format_decimal(num)
+        text = text.replace("%(num)d", written).replace("%(num)s", written)
+    return text
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s), ngettext=_ngettext, newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+    )
 
     @app.template_filter("day")
     def day_filter(value: dt.date | None, fmt: str = "medium") -> str:

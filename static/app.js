@@ -165,6 +165,14 @@
   function lost(active) {
     return !active || active === document.body || !document.contains(active);
   }
+  // A field that says it is invalid, or the chosen (else first) option of a
+  // group of radios or checkboxes whose fieldset shows an error.
+  function firstProblem(region) {
+    var problem = region.querySelector("[aria-invalid=true], fieldset .field-error");
+    if (!problem || problem.matches("[aria-invalid=true]")) return problem;
+    var group = problem.closest("fieldset");
+    return group.querySelector("input:checked:not([type=hidden])") || group.querySelector("input:not([type=hidden])");
+  }
   document.addEventListener("htmx:configRequest", function (event) {
     var target = event.detail && event.detail.target, active = document.activeElement;
     if (target && !lost(active) && target.contains(active)) focusWasIn.add(target);
@@ -176,7 +184,7 @@
     if (!lost(document.activeElement)) return;
     var region = document.contains(target) ? target : target.id && document.getElementById(target.id);
     if (!region) return;
-    var next = region.querySelector("[aria-invalid=true]") || region.querySelector("h1, h2, h3") || region;
+    var next = firstProblem(region) || region.querySelector("h1, h2, h3") || region;
     if (next.tabIndex < 0 && !next.hasAttribute("tabindex")) next.setAttribute("tabindex", "-1");
     next.focus();
   });

@@ -298,6 +298,9 @@ def test_teacher_logs_a_gate_conversation_and_a_class_activity(journeys, school,
     j.log_in(school.teacher)
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Log a contact"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    menu = page.locator("nav .role-nav a").evaluate_all(
+        "links => links.map(a => [a.textContent, a.getBoundingClientRect().height])")
+    assert menu and all(height >= 44 for _, height in menu), menu
 
     # one of her families, from the class list: the form swaps in
     family = page.locator("#family-results a.family-choice").nth({"nl": 0, "fr": 1}[locale])
@@ -309,6 +312,13 @@ def test_teacher_logs_a_gate_conversation_and_a_class_activity(journeys, school,
     household_id = int(re.search(r"household_id=(\d+)", page.url).group(1))
     before = len(moments_of(school, household_id))
 
+    # Save before choosing how: refused in place, the group says why, the focus goes there
+    page.locator("#save-contact").click()
+    page.locator("#form-picker .field-error").wait_for()
+    j.check()
+    described = page.locator("#form-picker").get_attribute("aria-describedby")
+    expect(page.locator(f"#{described}")).to_have_text(t("Choose how you were in contact."))
+    assert page.evaluate("!!document.activeElement.closest('#form-picker')")
     page.locator("#form-picker").get_by_text(t("Conversation at the school gate"), exact=True).first.click()
     page.locator("#tone").get_by_text(t("positive"), exact=True).click()
     page.locator("#more-fields summary").click()
@@ -721,10 +731,11 @@ def test_the_language_choice_is_remembered_per_user(journeys, school):
     expect(other.page.get_by_role("heading", level=1)).to_have_text(fr("My follow-ups"))
 
 
-@pytest.mark.parametrize("locale, date, share", [
-    ("nl", "4 dec 2026", "90%"), ("fr", "4 déc. 2026", "90\xa0%"), ("en", "Dec 4, 2026", "90%"),
+@pytest.mark.parametrize("locale, date, share, count", [
+    ("nl", "4 dec 2026", "90%", "3.024"), ("fr", "4 déc. 2026", "90\xa0%", "3\u202f024"),
+    ("en", "Dec 4, 2026", "90%", "3,024"),
 ])
-def test_dates_and_numbers_per_locale(school, locale, date, share):
+def test_dates_and_numbers_per_locale(school, locale, date, share, count):
     """The formats Babel gives for each locale, and the dashboard's figures use them."""
     from flask_babel import force_locale
 
@@ -733,6 +744,11 @@ def test_dates_and_numbers_per_locale(school, locale, date, share):
     with school.app.test_request_context(), force_locale(locale):
         assert school.app.jinja_env.filters["day"](dt.date(2026, 12, 4)) == date
         assert percent(90) == share == format_percent(0.9, locale=locale)
+        counted = school.app.jinja_env.from_string(
+            '{{ ngettext("%(num)d contact moment", "%(num)d contact moments", n) }}').render(n=3024)
+        assert counted == Lang(locale).n("%(num)d contact moment", "%(num)d contact moments", 3024).replace(
+            "3024", count)
+        assert count in counted
     client = school.app.test_client()  # CSRF is on in this module: take the token from each form
 
     def token(path: str) -> str:
