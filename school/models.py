@@ -26,6 +26,7 @@ from school.families.models import (
 )
 from school.privacy.models import AuditEvent
 from school.visibility.models import Approach, FollowUp, FollowUpStatus, Setting
+from school.visibility.store import DailyContactCount, FamilyQuadrantSummary, FamilyYearSummary
 
 __all__ = [
     "ROLE_LABELS",
@@ -36,6 +37,9 @@ __all__ = [
     "ContactForm",
     "ContactLevel",
     "ContactMoment",
+    "DailyContactCount",
+    "FamilyQuadrantSummary",
+    "FamilyYearSummary",
     "FollowUp",
     "FollowUpStatus",
     "GroupContact",

@@ -147,6 +147,8 @@ class ContactMoment(db.Model):
         # A double tap or a resent request carries the same token: saved once.
         UniqueConstraint("submission_token", "household_id"),
         Index("ix_contact_moments_household_day", "household_id", "occurred_on"),
+        # A user's own moments, newest first: today's list and the favourite forms.
+        Index("ix_contact_moments_logged_by_created", "logged_by_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,9 +169,7 @@ class ContactMoment(db.Model):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("group_contacts.id", ondelete="CASCADE"), index=True
     )
-    logged_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submission_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -31,6 +31,7 @@ CATALOGUE_EDITORS = (Role.ADMIN, Role.DIRECTOR)
 FALLBACK_CODES = ("gate_conversation", "spontaneous_call", "diary_message", "parent_meeting")
 FAVOURITES_MAX = 6
 FAVOURITES_MIN = 4
+FAVOURITES_WINDOW = 300
 
 
 # --- the catalogue -------------------------------------------------------------
@@ -53,15 +54,23 @@ def by_quadrant(forms: list[ContactForm]) -> list[tuple[Quadrant, list[ContactFo
 
 
 def favourite_forms(user: User, offered: list[ContactForm]) -> list[ContactForm]:
-    """The forms this user logs most (4 to 6), topped up with the everyday ones."""
+    """The forms this user logs most (4 to 6) of late, topped up with the everyday ones.
+
+    "Of late": the user's latest FAVOURITES_WINDOW moments, so the quick log
+    costs the same after years of use (and follows what the user logs now).
+    """
     by_id = {f.id: f for f in offered}
+    latest = (
+        select(ContactMoment.id)
+        .where(ContactMoment.logged_by_id == user.id)
+        .order_by(ContactMoment.created_at.desc(), ContactMoment.id.desc())
+        .limit(FAVOURITES_WINDOW)
+        .subquery()
+    )
     counts = db.session.execute(
         select(ContactMoment.form_id, func.count())
-        .where(
-            ContactMoment.logged_by_id == user.id,
-            ContactMoment.removed_at.is_(None),
-            ContactMoment.group_id.is_(None),
-        )
+        .join(latest, latest.c.id == ContactMoment.id)
+        .where(ContactMoment.removed_at.is_(None), ContactMoment.group_id.is_(None))
         .group_by(ContactMoment.form_id)
         .order_by(func.count().desc(), ContactMoment.form_id)
     ).all()

@@ -19,6 +19,7 @@ from school.extensions import db
 from school.families.models import Caregiver, Household, Pupil, household_pupils
 from school.privacy import audit, queries
 from school.schoolyear import utcnow
+from school.visibility import store as summaries
 from school.visibility.models import FollowUp
 
 # Why a household was erased (a code in the audit event, never free text).
@@ -110,6 +111,8 @@ def erase_households(household_ids: Iterable[int], *, reason: str, user: User | 
         select(Pupil.id).where(Pupil.id.in_(linked), Pupil.id.not_in(staying))
     ))
     _forget(ids, orphans)
+    # Their per-family summaries go too; the school's daily counts are recounted at the commit.
+    summaries.forget(ids)
     for statement in (
         delete(FollowUp).where(FollowUp.household_id.in_(ids)),
         delete(ContactMoment).where(ContactMoment.household_id.in_(ids)),

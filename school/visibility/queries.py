@@ -23,10 +23,9 @@ from school.families.models import Household, Pupil, SchoolClass, household_pupi
 from school.families.queries import current_school_year
 from school.families.scope import get_household_or_404, sees_all_families, visible_household_ids
 from school.grid import GRID_COLUMNS, GRID_ROWS, Quadrant
-from school.visibility.models import FollowUp, FollowUpStatus, Setting
+from school.visibility.models import FollowUp, FollowUpStatus
 from school.visibility.signals import (
     CODES,
-    SETTING_KEY,
     SIGNAL_TITLES,
     Signal,
     Suggestion,
@@ -34,7 +33,7 @@ from school.visibility.signals import (
     evaluate,
     suggest,
 )
-from school.visibility.summary import FamilySummary, build_summaries, summary_for
+from school.visibility.summary import MANY, FamilySummary, build_summaries, summary_for
 
 OPEN_STATUSES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
 TIMELINE_PAGE_SIZE = 20
@@ -43,8 +42,7 @@ FOLLOW_UP_ROLES = (Role.TEACHER, Role.CARE, Role.DIRECTOR)
 
 
 def load_thresholds() -> Thresholds:
-    setting = db.session.get(Setting, SETTING_KEY)
-    return Thresholds.from_mapping(setting.value if setting else None)
+    return Thresholds.load()
 
 
 def has_endpoint(endpoint: str) -> bool:
@@ -120,6 +118,7 @@ def less_visible(
     summaries = build_summaries(ids, today, thresholds.recent_days)
     flagged = {hid: found for hid, s in summaries.items() if (found := evaluate(s, thresholds))}
 
+    # Follow-ups, names and children: only for the flagged families (children only for the page shown).
     plans: dict[int, tuple[int, int]] = {
         row.household_id: (int(row.open), int(row.overdue))
         for row in db.session.execute(
@@ -130,32 +129,24 @@ def less_visible(
                     case((and_(FollowUp.due_on.is_not(None), FollowUp.due_on < today), 1), else_=0)
                 ), 0).label("overdue"),
             )
-            .where(FollowUp.household_id.in_(ids), FollowUp.status.in_(OPEN_STATUSES))
+            .where(FollowUp.status.in_(OPEN_STATUSES), _among(FollowUp.household_id, flagged))
             .group_by(FollowUp.household_id)
         )
+        if row.household_id in flagged
     }
     counts = dict.fromkeys(CODES, 0)
     for found in flagged.values():
         for s in found:
             counts[s.code] += 1
-    names = dict(
-        db.session.execute(select(Household.id, Household.display_name).where(Household.id.in_(ids))).all()
-    )
-    children: dict[int, list[tuple[str, str | None]]] = {}
-    for row in db.session.execute(
-        select(household_pupils.c.household_id, Pupil.first_name, SchoolClass.name)
-        .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
-        .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
-        .where(household_pupils.c.household_id.in_(ids), Pupil.left_on.is_(None))
-        .order_by(Pupil.first_name)
-    ):
-        children.setdefault(row.household_id, []).append((row.first_name, row.name))
-
+    names = {
+        hid: name for hid, name in db.session.execute(
+            select(Household.id, Household.display_name).where(_among(Household.id, flagged))
+        ) if hid in flagged
+    }
     rows = [
         FamilyRow(
             id=hid, name=names.get(hid, ""), summary=summaries[hid], signals=found,
-            children=children.get(hid, []), open_follow_ups=plans.get(hid, (0, 0))[0],
-            overdue_follow_ups=plans.get(hid, (0, 0))[1],
+            open_follow_ups=plans.get(hid, (0, 0))[0], overdue_follow_ups=plans.get(hid, (0, 0))[1],
         )
         for hid, found in flagged.items()
     ]
@@ -173,10 +164,26 @@ def less_visible(
     page = max(1, page)
     shown = len(rows)
     start = (page - 1) * LIST_PAGE_SIZE
+    page_rows = rows[start:start + LIST_PAGE_SIZE]
+    by_id = {r.id: r for r in page_rows}
+    if by_id:
+        for row in db.session.execute(
+            select(household_pupils.c.household_id, Pupil.first_name, SchoolClass.name)
+            .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
+            .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
+            .where(household_pupils.c.household_id.in_(sorted(by_id)), Pupil.left_on.is_(None))
+            .order_by(Pupil.first_name)
+        ):
+            by_id[row.household_id].children.append((row.first_name, row.name))
     return LessVisible(
-        rows=rows[start:start + LIST_PAGE_SIZE], families=len(summaries), flagged=len(flagged),
+        rows=page_rows, families=len(summaries), flagged=len(flagged),
         without_plan=without, shown=shown, counts=counts, page=page, per_page=LIST_PAGE_SIZE,
     )
+
+
+def _among(column, ids: Mapping[int, object] | set[int]):
+    """WHERE column IN ids — or, for many ids, no filter (the caller keeps the wanted rows)."""
+    return column.is_not(None) if len(ids) > MANY else column.in_(sorted(ids))
 
 
 def class_choices(user: User) -> list[SchoolClass]:

@@ -1,8 +1,12 @@
 """The per-family contact summary, built with set-based SQL.
 
 `build_summaries(household_ids, today, recent_days)` answers for any number of
-households in a FIXED number of queries (six), whatever that number is: every
-query groups by household over `contact_moments` joined to `contact_forms`.
+households in a FIXED number of queries, whatever that number is. It reads
+the per-family summaries kept up to date on write (school.visibility.store:
+per household, school year and quadrant), so its cost follows the number of
+families, not the length of their history; the few families the stored
+summary cannot answer for exactly are counted from `contact_moments` joined to
+`contact_forms`, grouped by household (`_counted_from_log`).
 The signals (signals.py) are pure functions over the `FamilySummary` it
 returns, so the same code serves the family page, a teacher's list and the
 director's dashboard.
@@ -27,8 +31,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import NullType
 
 from school.contacts.models import (
     ContactAgreement,
@@ -230,27 +235,258 @@ def _n(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+# Above this many households, a read takes the whole school's rows and keeps the wanted ones in Python:
+# cheaper than asking the database to match each row against a long list (or a subquery) again.
+MANY = 300
+_NO_CONTACT = QuadrantStats()
+_NO_RECENT = Recent()
+
+
 def build_summaries(
-    household_ids: Select | Iterable[int], today: dt.date, recent_days: int
+    household_ids: Select | Iterable[int], today: dt.date, recent_days: int, *, stored: bool = True
 ) -> dict[int, FamilySummary]:
-    """The summary of each household in `household_ids` (a SELECT of ids or a list)."""
-    m = ContactMoment
+    """The summary of each household in `household_ids` (a SELECT of ids or a list).
+
+    Read from the summaries kept up to date on write (school.visibility.store):
+    a fixed number of queries whose cost follows the number of families, not
+    the length of their history. A family whose stored summary cannot answer
+    for `today` exactly — it has moments after `today` (a summary as on an
+    earlier day), or more contacts in the recent window than the stored log
+    keeps — is counted from the contact log instead (`_counted_from_log`), in
+    one more fixed set of queries for all such families together.
+    `stored=False` counts every family from the log (what the stored summaries
+    are checked against).
+    """
+    from school.visibility import store
+
+    store.sync()
     year = span_for(today)
     recent_from = max(year.start, today - dt.timedelta(days=recent_days))
-    reached = m.reach.in_(REACHED)
+    core = db.session.connection()  # Core rows: thousands of them, without the ORM's per-row work
+    ids = set(core.scalars(household_ids)) if isinstance(household_ids, Select) else set(household_ids)
+    if not ids:
+        return {}
+    many = len(ids) > MANY
+
+    def only(column):
+        """The WHERE clause for the wanted households (none when reading everybody's rows)."""
+        return column.is_not(None) if many else column.in_(sorted(ids))
 
     # 1. what the school knows about the households
-    households = db.session.execute(
-        select(
-            Household.id, Household.intake_on, Household.created_at, Household.intake_status,
-            Household.interpreter_needed, Household.interpreter_language,
-            Household.written_ok, Household.digital_ok,
-        ).where(_ids_filter(Household.id, household_ids))
-    ).all()
+    households = [
+        h for h in core.execute(
+            select(*(_raw(c) for c in (
+                Household.id, Household.intake_on, Household.created_at, Household.intake_status,
+                Household.interpreter_needed, Household.interpreter_language,
+                Household.written_ok, Household.digital_ok,
+            ))).where(only(Household.id))
+        ) if h[0] in ids
+    ]
     if not households:
         return {}
 
-    # 2. the grid and the recent window, per household and quadrant
+    # 2. the stored grid and last dates of this school year (or the contact log)
+    if stored:
+        facts, from_log = _stored_facts(only, ids, year, today, recent_from)
+        if from_log:
+            log_ids = household_ids if len(from_log) > MANY and isinstance(household_ids, Select) \
+                else sorted(from_log)
+            facts.update(_counted_from_log(log_ids, year, today, recent_from))
+    else:
+        facts = _counted_from_log(household_ids if isinstance(household_ids, Select) else sorted(ids),
+                                  year, today, recent_from)
+
+    # 3. the active agreements (contact op maat)
+    forms = _forms()
+    agreements: dict[int, list[AgreementFacts]] = {}
+    for (agreement_id, household_id, every_days, occasion, agreed_on, created_at, form_id) in core.execute(
+        select(*(_raw(c) for c in (
+            ContactAgreement.id, ContactAgreement.household_id, ContactAgreement.every_days,
+            ContactAgreement.occasion, ContactAgreement.agreed_on, ContactAgreement.created_at,
+            ContactAgreement.form_id,
+        )))
+        .where(only(ContactAgreement.household_id), ContactAgreement.active.is_(True))
+        .order_by(ContactAgreement.id)
+    ):
+        if household_id not in ids or form_id not in forms:
+            continue
+        code, name, quadrant = forms[form_id]
+        agreements.setdefault(household_id, []).append(AgreementFacts(
+            id=agreement_id, form_code=code, form_name=name, quadrant=quadrant, every_days=every_days,
+            occasion=occasion, since=_day(agreed_on) or _moment_day(created_at),
+        ))
+
+    empty = _Facts()
+    no_grid = dict.fromkeys(QUADRANTS, _NO_CONTACT)
+    done = IntakeStatus.DONE.value
+    summaries = {}
+    for (hid, intake_on, created_at, intake_status, interpreter_needed, interpreter_language, written_ok,
+         digital_ok) in households:
+        known_from = _day(intake_on) or _moment_day(created_at)
+        f = facts.get(hid, empty)
+        summaries[hid] = FamilySummary(
+            household_id=hid,
+            today=today,
+            year=year,
+            watch_from=min(today, max(year.start, known_from)),
+            recent_from=recent_from,
+            recent_days=recent_days,
+            quadrants=f.grid or no_grid,
+            recent=f.recent,
+            last_personal=f.last_personal,
+            last_contact=f.last_contact,
+            unanswered=f.unanswered,
+            first_unanswered_on=f.first_unanswered_on,
+            last_unanswered_on=f.last_unanswered_on,
+            agreements=tuple(agreements.get(hid, ())),
+            intake_done=intake_status == done,
+            interpreter_needed=bool(interpreter_needed),
+            interpreter_language=interpreter_language,
+            written_ok=None if written_ok is None else bool(written_ok),
+            digital_ok=None if digital_ok is None else bool(digital_ok),
+        )
+    return summaries
+
+
+def _forms() -> dict[int, tuple[str | None, str, Quadrant]]:
+    """Every contact form: (code, name, quadrant) by id (the catalogue is small)."""
+    return {f.id: (f.code, f.name, f.quadrant) for f in db.session.connection().execute(
+        select(ContactForm.id, ContactForm.code, ContactForm.name, ContactForm.quadrant))}
+
+
+def _moment_day(value) -> dt.date:
+    """The day of a raw timestamp column (a datetime, or SQLite's ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value[:10])
+
+
+@dataclass
+class _Facts:
+    """The contact part of one family's summary (the grid, the window, the last dates)."""
+
+    grid: Mapping[Quadrant, QuadrantStats] | None = None  # None: no contact at all
+    recent: Recent = _NO_RECENT
+    last_personal: LastContact | None = None
+    last_contact: LastContact | None = None
+    unanswered: int = 0
+    first_unanswered_on: dt.date | None = None
+    last_unanswered_on: dt.date | None = None
+
+
+class _PackedGrid(Mapping):
+    """A family's grid read from the stored summary, each cell unpacked only when a rule or a page asks."""
+
+    __slots__ = ("_packed", "_cells")
+
+    def __init__(self, packed: str):
+        self._packed = packed
+        self._cells: list[QuadrantStats] | None = None
+
+    def __getitem__(self, quadrant: Quadrant) -> QuadrantStats:
+        if self._cells is None:
+            self._cells = self._packed.split(";")  # type: ignore[assignment]
+        index = _QUADRANT_INDEX[quadrant]
+        cell = self._cells[index]
+        if isinstance(cell, str):
+            reached, last, started, missed = cell.split(",")
+            cell = self._cells[index] = QuadrantStats(
+                int(reached), dt.date.fromisoformat(last) if last else None, int(started), int(missed)
+            ) if reached != "0" or missed != "0" else _NO_CONTACT
+        return cell
+
+    def __iter__(self):
+        return iter(QUADRANTS)
+
+    def __len__(self) -> int:
+        return len(QUADRANTS)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+_QUADRANT_INDEX = {q: i for i, q in enumerate(QUADRANTS)}
+
+
+def _raw(column):
+    """The column as the driver gives it (no conversion): reading thousands of rows, that is the cost."""
+    return type_coerce(column, NullType())
+
+
+def _day(value) -> dt.date | None:
+    """A date from a raw column: PostgreSQL's driver gives a date, SQLite's the ISO text."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def _stored_facts(only, ids: set[int], year: YearSpan, today: dt.date, recent_from: dt.date
+                  ) -> tuple[dict[int, _Facts], set[int]]:
+    """The facts from the stored summaries, and the households that must be counted from the log."""
+    from school.visibility.store import FamilyYearSummary, recent_counts
+
+    y = FamilyYearSummary
+    facts: dict[int, _Facts] = {}
+    from_log: set[int] = set()
+    core = db.session.connection()
+    forms = {form_id: (code, name) for form_id, (code, name, _q) in _forms().items()}
+    last_contacts: dict[tuple, LastContact] = {}  # shared: many families have the same last report day
+    recents: dict[tuple, Recent] = {}
+    since = recent_from.strftime("%Y%m%d")
+    for (household_id, last_on, grid, log, log_from, personal_on, personal_form, contact_on, contact_form,
+         unanswered, first_unanswered, last_unanswered) in core.execute(
+        select(*(_raw(c) for c in (
+            y.household_id, y.last_on, y.grid, y.recent_log, y.log_from, y.last_personal_on,
+            y.last_personal_form_id, y.last_contact_on, y.last_contact_form_id, y.unanswered,
+            y.first_unanswered_on, y.last_unanswered_on,
+        )))
+        .where(only(y.household_id), y.year_start == year.start)
+    ):
+        if household_id not in ids:
+            continue
+        counts = recent_counts(log, log_from, since) if _day(last_on) <= today else None
+        if counts is None:
+            from_log.add(household_id)
+            continue
+        facts[household_id] = _Facts(
+            grid=_PackedGrid(grid),
+            recent=(recents.get(counts) or recents.setdefault(counts, Recent(*counts))) if counts[0]
+            else _NO_RECENT,
+            last_personal=_last(personal_on, personal_form, forms, last_contacts),
+            last_contact=_last(contact_on, contact_form, forms, last_contacts),
+            unanswered=unanswered,
+            first_unanswered_on=_day(first_unanswered),
+            last_unanswered_on=_day(last_unanswered),
+        )
+    return facts, from_log
+
+
+def _last(on, form_id: int | None, forms: Mapping[int, tuple[str | None, str]], made: dict
+          ) -> LastContact | None:
+    """The LastContact of a raw (date, form) pair; equal pairs share one (frozen) object."""
+    if on is None:
+        return None
+    found = made.get((on, form_id))
+    if found is None:
+        code, name = forms.get(form_id, (None, ""))
+        found = made[(on, form_id)] = LastContact(on=_day(on), form_code=code, form_name=name)
+    return found
+
+
+def _counted_from_log(household_ids: Select | list[int], year: YearSpan, today: dt.date,
+                      recent_from: dt.date) -> dict[int, _Facts]:
+    """The facts counted from `contact_moments` (five queries, for any number of households)."""
+    m = ContactMoment
+    reached = m.reach.in_(REACHED)
+
+    # the grid and the recent window, per household and quadrant
     recent_reached = and_(reached, m.occurred_on >= recent_from)
     cells = db.session.execute(
         _counted_moments(household_ids, year, today)
@@ -270,13 +506,13 @@ def build_summaries(
         .group_by(m.household_id, ContactForm.quadrant)
     ).all()
 
-    # 3 and 4. the last personal contact, and the last contact that reached them
+    # the last personal contact, and the last contact that reached them
     last_personal = _last_contacts(
         household_ids, year, today, and_(m.reach == Reach.TWO_WAY, ContactForm.quadrant.in_(ORAL_QUADRANTS))
     )
     last_contact = _last_contacts(household_ids, year, today, reached)
 
-    # 5. attempts that did not reach the family since the last contact that did
+    # attempts that did not reach the family since the last contact that did
     last_reach = (
         _counted_moments(household_ids, year, today)
         .add_columns(m.household_id.label("household_id"), func.max(m.occurred_on).label("on"))
@@ -303,26 +539,6 @@ def build_summaries(
         )
     }
 
-    # 6. the active agreements (contact op maat)
-    agreements: dict[int, list[AgreementFacts]] = {}
-    for row in db.session.execute(
-        select(
-            ContactAgreement.id, ContactAgreement.household_id, ContactAgreement.every_days,
-            ContactAgreement.occasion, ContactAgreement.agreed_on, ContactAgreement.created_at,
-            ContactForm.code, ContactForm.name, ContactForm.quadrant,
-        )
-        .join(ContactForm, ContactForm.id == ContactAgreement.form_id)
-        .where(_ids_filter(ContactAgreement.household_id, household_ids), ContactAgreement.active.is_(True))
-        .order_by(ContactAgreement.id)
-    ):
-        since = row.agreed_on or row.created_at.date()
-        agreements.setdefault(row.household_id, []).append(
-            AgreementFacts(
-                id=row.id, form_code=row.code, form_name=row.name, quadrant=row.quadrant,
-                every_days=row.every_days, occasion=row.occasion, since=since,
-            )
-        )
-
     grid: dict[int, dict[Quadrant, QuadrantStats]] = {}
     recent: dict[int, dict[str, int]] = {}
     for row in cells:
@@ -341,33 +557,20 @@ def build_summaries(
         for key in ("positive", "neutral", "concern", "go_between"):
             totals[key] += int(getattr(row, key))
 
-    summaries = {}
-    for h in households:
-        known_from = h.intake_on or h.created_at.date()
-        cells_of = grid.get(h.id, {})
-        open_attempts = unanswered.get(h.id)
-        summaries[h.id] = FamilySummary(
-            household_id=h.id,
-            today=today,
-            year=year,
-            watch_from=min(today, max(year.start, known_from)),
-            recent_from=recent_from,
-            recent_days=recent_days,
-            quadrants={q: cells_of.get(q, QuadrantStats()) for q in QUADRANTS},
-            recent=Recent(**recent[h.id]) if h.id in recent else Recent(),
-            last_personal=last_personal.get(h.id),
-            last_contact=last_contact.get(h.id),
+    out = {}
+    for hid in set(grid) | set(last_personal) | set(last_contact) | set(unanswered):
+        open_attempts = unanswered.get(hid)
+        cells_of = grid.get(hid, {})
+        out[hid] = _Facts(
+            grid={q: cells_of.get(q, _NO_CONTACT) for q in QUADRANTS},
+            recent=Recent(**recent[hid]) if hid in recent else Recent(),
+            last_personal=last_personal.get(hid),
+            last_contact=last_contact.get(hid),
             unanswered=int(open_attempts.n) if open_attempts else 0,
             first_unanswered_on=open_attempts.first_on if open_attempts else None,
             last_unanswered_on=open_attempts.last_on if open_attempts else None,
-            agreements=tuple(agreements.get(h.id, ())),
-            intake_done=h.intake_status is IntakeStatus.DONE,
-            interpreter_needed=bool(h.interpreter_needed),
-            interpreter_language=h.interpreter_language,
-            written_ok=h.written_ok,
-            digital_ok=h.digital_ok,
         )
-    return summaries
+    return out
 
 
 def _last_contacts(household_ids, year: YearSpan, today: dt.date, condition) -> dict[int, LastContact]:
