@@ -10,7 +10,7 @@ export FLASK_APP := app
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test lint test-sqlite test-postgres translations extract-messages screenshots clean
+.PHONY: run test install install-test lint test-sqlite test-postgres translations extract-messages screenshots bench clean
 
 run: install
 	$(BIN)/flask db upgrade
@@ -66,6 +66,11 @@ extract-messages: $(VENV)/.installed
 # Phone- and desktop-sized screenshots of every main page (screenshots/, not committed).
 screenshots: install-test
 	$(BIN)/python scripts/screenshots.py
+
+# The performance benchmark (bench/README.md): a school group at scale, served by gunicorn.
+# With DATABASE_URL set it measures on PostgreSQL as well.
+bench: install
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) node_modules $(MO_FILES)

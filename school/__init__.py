@@ -37,7 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.htmx.init_app(app)
     web.init_app(app)
 
-    from school import models  # noqa: F401 - register every table
+    from school import (
+        health,
+        models,  # noqa: F401 - register every table
+    )
     from school.accounts import auth
     from school.accounts import views as accounts_views
     from school.contacts import views as contacts_views
@@ -55,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         visibility_views.bp,
         dashboard_views.bp,
         privacy_views.bp,
+        health.bp,
     ):
         app.register_blueprint(bp)
 

@@ -1,0 +1,13 @@
+"""Gunicorn settings read from the project folder (README, "Running it for real").
+
+The command line still says how many workers and where to listen; this only
+adds what every worker should do once the app is loaded.
+"""
+
+import gc
+
+
+def post_worker_init(worker):
+    # The app's modules, templates and translations live as long as the worker: keep them out of
+    # the garbage collector's full passes, which a page over thousands of families triggers.
+    gc.freeze()
