@@ -412,14 +412,42 @@ def test_the_period_changes_the_grid_but_not_the_year_goals(app, client, school)
 
 def test_bad_filter_values_fall_back_and_periods_stay_inside_the_year(app, client, school):
     login(client, app, school["director"])
-    response = client.get("/dashboard/?year=1999-2000&from=nonsense&to=2027-12-01&class=abc&level=hoger")
+    response = client.get("/dashboard/?year=1999-2000&from=nonsense&to=2027-05-01&class=abc&level=hoger")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert families_in_view(html) == 6
+    # inside the school year but after today: up to today, and the page says so
     assert f'id="filter-to" name="to" value="{TODAY.isoformat()}"' in html
     assert 'id="dashboard-adjusted"' in html
+    # outside the school year: as if not given
+    outside = client.get("/dashboard/?to=2027-12-01").get_data(as_text=True)
+    assert f'id="filter-to" name="to" value="{TODAY.isoformat()}"' in outside
+    assert 'id="filter-from" name="from" value="2026-09-01"' in outside
     swapped = client.get("/dashboard/?from=2026-11-01&to=2026-10-01").get_data(as_text=True)
     assert 'value="2026-10-01"' in swapped.split('id="filter-from"')[1][:120]
+
+
+@pytest.mark.parametrize("as_fragment", [False, True])
+def test_changing_the_school_year_shows_the_whole_chosen_year(app, client, school, as_fragment):
+    """The form sends the old year's from/to with the new year: they must not squeeze it to one day."""
+    with app.app_context():
+        school_class("3A", starts=dt.date(2025, 9, 1))
+        db.session.commit()
+    login(client, app, school["director"])
+    if as_fragment:
+        client.environ_base["HTTP_HX_REQUEST"] = "true"
+    # to the earlier year, with this year's period
+    html = client.get("/dashboard/?year=2025-2026&from=2026-09-01&to=2026-11-20").get_data(as_text=True)
+    assert ("<html" in html) is not as_fragment
+    assert 'id="filter-from" name="from" value="2025-09-01"' in html
+    assert 'id="filter-to" name="to" value="2026-08-31"' in html
+    assert 'id="dashboard-adjusted"' not in html
+    # and back to this year, with the earlier year's period
+    html = client.get("/dashboard/?year=2026-2027&from=2025-09-01&to=2026-08-31").get_data(as_text=True)
+    assert 'id="filter-from" name="from" value="2026-09-01"' in html
+    assert f'id="filter-to" name="to" value="{TODAY.isoformat()}"' in html
+    assert 'id="dashboard-adjusted"' not in html
+    assert families_in_view(html) == 6
 
 
 def test_an_earlier_school_year_without_linked_pupils_says_so(app, client, school):

@@ -151,11 +151,18 @@ def parse_filters(args: Mapping, years: list[SchoolYear], today: dt.date | None 
         started = [y for y in years if y.starts_on <= today]
         year = next((y for y in started if today <= y.ends_on), started[0] if started else years[-1])
     last = _default_end(year, today)
-    asked_start, asked_end = _parse_date(args.get("from")), _parse_date(args.get("to"))
+    # A date outside the chosen school year is as good as not given: changing the year in the
+    # filter form sends the old year's from/to along, and clamping those would leave one day.
+    span = YearSpan(year.starts_on, year.ends_on)
+    asked_start, asked_end = (
+        d if d is not None and d in span else None
+        for d in (_parse_date(args.get("from")), _parse_date(args.get("to")))
+    )
     start = asked_start or year.starts_on
     end = asked_end or last
     if start > end:
         start, end = end, start
+    # Inside the year but after today (the current year): up to today, and the page says so.
     start = min(max(start, year.starts_on), last)
     end = min(max(end, year.starts_on), last)
     adjusted = (asked_start not in (None, start)) or (asked_end not in (None, end))
