@@ -442,6 +442,40 @@ def test_a_stale_edit_shows_both_versions_and_never_overwrites(app, make_user, s
         assert db.session.get(Household, hid).contact_note == "Liefst via de brugfiguur."
 
 
+def test_two_stale_forms_that_change_only_an_agreement_conflict(app, make_user, school):
+    """Only the agreement's rhythm changes (no column of the households row): still a conflict."""
+    from school.contacts.models import ContactAgreement
+    from school.extensions import db
+    from school.families.models import Household
+
+    first, second = app.test_client(), app.test_client()
+    login(first, app, make_user("reception", name="Rita Onthaal"))
+    login(second, app, make_user("care", name="Carla Zorg"))
+    assert first.post("/families/intake", data=intake_data(school)).status_code == 302
+    with app.app_context():
+        hid = db.session.scalar(select(Household.id))
+        version = db.session.get(Household, hid).version
+    form_a = form_values(first.get(f"/families/{hid}/edit").get_data(as_text=True))
+    form_b = form_values(second.get(f"/families/{hid}/edit").get_data(as_text=True))
+    form_a["agreements-0-every_days"] = "7"
+    form_a["save"] = "1"
+    assert first.post(f"/families/{hid}/edit", data=form_a).status_code == 302
+    with app.app_context():
+        assert db.session.get(Household, hid).version > version
+    form_b["agreements-0-every_days"] = "30"
+    form_b["save"] = "1"
+    response = second.post(f"/families/{hid}/edit", data=form_b)
+    assert response.status_code == 409
+    assert 'id="edit-conflict"' in response.get_data(as_text=True)
+    with app.app_context():
+        rhythms = db.session.scalars(
+            select(ContactAgreement.every_days).where(
+                ContactAgreement.household_id == hid, ContactAgreement.active.is_(True)
+            )
+        ).all()
+        assert rhythms == [7]
+
+
 def test_an_edit_submitted_twice_saves_once(app, client, login_as, school):
     from school.extensions import db
     from school.families.models import Household

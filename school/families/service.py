@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from school.accounts.models import Role, User
@@ -52,7 +53,7 @@ from school.families.topics import topic_label
 from school.grid import Quadrant
 from school.privacy import audit
 from school.privacy.models import AuditEvent
-from school.schoolyear import span_for, today
+from school.schoolyear import span_for, today, utcnow
 from school.visibility.models import Setting
 
 INTAKE_FORM_CODE = "enrolment_interview"
@@ -275,6 +276,7 @@ def update_household(
     before = summary(household)
     _apply(household, data)
     _set_status(household, data, user, finish=finish, token=token)
+    touch(household)
     changed = [key for key, value in summary(household).items() if before.get(key) != value]
     audit.record(
         "family.updated",
@@ -292,6 +294,17 @@ def update_household(
         fresh = db.session.get(Household, household.id)
         raise _conflict(fresh, data) from None
     return household
+
+
+def touch(household: Household) -> None:
+    """Mark the household row changed, so its version goes up on this save.
+
+    The version only moves when the households row itself is updated; a save that
+    changes only a caregiver, a child or an agreement would otherwise leave it as
+    it was, and a second stale form would overwrite that change unnoticed.
+    """
+    household.updated_at = utcnow()
+    flag_modified(household, "updated_at")
 
 
 def _earlier_submission(action: str, token: str, user: User, household_id: int | None = None) -> int | None:
@@ -872,6 +885,7 @@ def import_roster(
         )
     for household in touched:
         if household not in created:
+            touch(household)
             audit.record(
                 "family.updated",
                 object_type="household",
