@@ -364,6 +364,36 @@ def test_flagged_families_and_their_plans(app, client, school):
     assert 'data-signal="rhythm_not_kept" data-count="1"' in by_signal  # Claes
 
 
+def _follow_up_tally(html: str) -> list[str]:
+    """open, overdue, done, closed by hand"""
+    return re.findall(r'data-count="(\d+)"', html.split('id="lv-follow-ups"')[1].split("</dl>")[0])
+
+
+def test_follow_ups_are_counted_as_they_stood_on_the_end_day(app, client, school):
+    """The section says "school year up to <end>": status and overdue as on that day, not today."""
+    login(client, app, school["director"])
+    # 28 September: Claes's follow-up (25 Sept – 1 Oct) was still open; Janssens's did not exist yet
+    assert _follow_up_tally(client.get("/dashboard/?to=2026-09-28").get_data(as_text=True)) == [
+        "1", "0", "0", "0"]
+    # 5 October: Claes's is done
+    assert _follow_up_tally(client.get("/dashboard/?to=2026-10-05").get_data(as_text=True)) == [
+        "0", "0", "1", "0"]
+    # 5 November: Janssens's is open and not due until 10 November (today it is overdue)
+    early = client.get("/dashboard/?to=2026-11-05").get_data(as_text=True)
+    assert _follow_up_tally(early) == ["1", "0", "1", "0"]
+    assert _follow_up_tally(client.get("/dashboard/?to=2026-11-12").get_data(as_text=True)) == [
+        "1", "1", "1", "0"]
+    # a follow-up closed after the end day counts as open on it
+    with app.app_context():
+        janssens = db.session.scalar(select(FollowUp).where(FollowUp.household_id == school["janssens"]))
+        janssens.status = FollowUpStatus.CLOSED
+        janssens.closed_at = dt.datetime(2026, 11, 15, 9, 0)
+        db.session.commit()
+    assert _follow_up_tally(client.get("/dashboard/?to=2026-11-12").get_data(as_text=True)) == [
+        "1", "1", "1", "0"]
+    assert _follow_up_tally(client.get("/dashboard/").get_data(as_text=True)) == ["0", "0", "1", "1"]
+
+
 # --- filters: page and fragment, the URL --------------------------------------------------
 
 

@@ -460,16 +460,18 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
         )
         per_day = _trend_from_log(ids, period, filters)
         per_activity = _class_activities(mem, ids, year_so_far, filters)
-    # Follow-ups that ran during the school year up to the end: now, and whether open on the end day.
+    # Follow-ups that ran during the school year up to the end, as they stood on the end day (the
+    # section says "school year up to <end>"): open when not closed by then, overdue when still open
+    # past its due date on that day; done or closed only when closed by then.
     year_start = dt.datetime.combine(filters.year.starts_on, dt.time.min)
     after_end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min)
-    open_status = FollowUp.status.in_((FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS))
+    open_at_end = or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= after_end)
     follow_up_rows = db.session.execute(
         select(
             FollowUp.household_id, FollowUp.status, func.count().label("n"),
-            _n(and_(open_status, FollowUp.due_on.is_not(None), FollowUp.due_on < filters.today))
+            _n(and_(open_at_end, FollowUp.due_on.is_not(None), FollowUp.due_on < filters.end))
             .label("overdue"),
-            _n(or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= after_end)).label("planned"),
+            _n(open_at_end).label("planned"),
         )
         .where(
             FollowUp.household_id.in_(sorted(everyone)) if len(everyone) <= MANY else true(),
@@ -490,20 +492,21 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
     counts = FollowUpCounts()
     open_per: dict[int, tuple[int, int]] = {}
     for row in follow_up_rows:
-        if row.planned:
+        still_open, finished = int(row.planned), int(row.n) - int(row.planned)
+        if still_open:
             planned.add(row.household_id)
-        if row.status is FollowUpStatus.OPEN:
-            counts.open += row.n
-        elif row.status is FollowUpStatus.IN_PROGRESS:
-            counts.in_progress += row.n
-        elif row.status is FollowUpStatus.DONE:
-            counts.done += row.n
-        else:
-            counts.closed += row.n
-        counts.overdue += int(row.overdue)
-        if row.status.is_open:
+            # A follow-up closed since the end day was open then (whether in progress is not kept).
+            if row.status is FollowUpStatus.IN_PROGRESS:
+                counts.in_progress += still_open
+            else:
+                counts.open += still_open
             was = open_per.get(row.household_id, (0, 0))
-            open_per[row.household_id] = (was[0] + row.n, was[1] + int(row.overdue))
+            open_per[row.household_id] = (was[0] + still_open, was[1] + int(row.overdue))
+        if row.status is FollowUpStatus.DONE:
+            counts.done += finished
+        elif row.status is FollowUpStatus.CLOSED:
+            counts.closed += finished
+        counts.overdue += int(row.overdue)
     with_plan = flagged & planned
 
     rows: dict[int, ClassRow] = {
