@@ -97,7 +97,8 @@ def test_each_action_leaves_exactly_one_event_and_none_holds_a_note(app, make_us
     created = trail.expect("family.created")
     household_id = created.object_id
     values = form_values(director.get(f"/families/{household_id}/edit").get_data(as_text=True))
-    trail.new()  # opening the form changes nothing
+    viewed = trail.expect("family.viewed")  # opening the form shows the whole family: one view
+    assert (viewed.object_id, viewed.household_ref) == (household_id, str(household_id))
     values["help_offer"] = "Soep maken voor het schoolfeest."
     values["save"] = "1"
     assert director.post(f"/families/{household_id}/edit", data=values).status_code == 302

@@ -99,6 +99,10 @@ def edit(household_id: int):
     if request.method == "GET":
         form.fill_from(household)
         form.submission_token.data = secrets.token_urlsafe(16)
+        # The form shows the whole family: a view like the family page, and audited as one.
+        audit.record("family.viewed", object_type="household", object_id=household.id,
+                     household_id=household.id, page="edit")
+        db.session.commit()
         return _form_page(form, household)
     return _handle_post(form, household)
 
