@@ -567,6 +567,32 @@ def test_csv_per_class_for_belgian_excel_and_safe_against_formulas(app, client, 
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
 
 
+def test_the_csv_export_is_audited_once_with_the_filters_and_no_family_data(app, client, school):
+    from school.privacy.models import AuditEvent
+
+    login(client, app, school["director"])
+
+    def events() -> list[AuditEvent]:
+        with app.app_context():
+            found = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+            db.session.expunge_all()
+            return found
+
+    before = len(events())
+    response = client.get(f"/dashboard/export.csv?level=lager&class={school['3A']}&to=2026-11-12")
+    assert response.status_code == 200
+    fresh = events()[before:]
+    assert [e.action for e in fresh] == ["dashboard.exported"]
+    event = fresh[0]
+    assert event.user_id == school["director"]
+    assert event.household_ref is None and event.object_id is None
+    assert event.detail == {"format": "csv", "year": "2026-2027", "from": "2026-09-01", "to": "2026-11-12",
+                            "class": str(school["3A"]), "level": "lager"}
+    # the page itself is not an export
+    client.get("/dashboard/")
+    assert [e.action for e in events()[before:]] == ["dashboard.exported"]
+
+
 def test_the_print_view_renders_for_a4(app, client, school):
     login(client, app, school["director"])
     response = client.get(f"/dashboard/print?class={school['5B']}")

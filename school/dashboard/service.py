@@ -1,11 +1,20 @@
-"""Saving the school's goals (the only thing the dashboard changes)."""
+"""Saving the school's goals, and the audit event of an export (what the dashboard writes)."""
 
 from __future__ import annotations
 
 from school.accounts.models import User
+from school.extensions import db
+from school.privacy import audit
 
 from .goals import Goals
+from .queries import Filters
 
 
 def save_goals(values: dict[str, int], user: User) -> Goals:
     return Goals.save(values, user)
+
+
+def record_export(filters: Filters, fmt: str = "csv") -> None:
+    """Exports are audited: who took which figures out (the filters only, never family data)."""
+    audit.record("dashboard.exported", object_type="dashboard", format=fmt, **filters.args())
+    db.session.commit()

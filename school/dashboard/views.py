@@ -66,7 +66,9 @@ def export_csv():
     name = f"schoolpoort-{filters.year.label}-{filters.start.isoformat()}-{filters.end.isoformat()}"
     if filters.level:
         name += f"-{filters.level.value}"
-    response = Response(export.to_csv(dashboard), mimetype="text/csv")
+    body = export.to_csv(dashboard)
+    service.record_export(filters)
+    response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "settings.updated": _l("settings changed"),
     "settings.info_topics_changed": _l("intake checklist changed"),
     "roster.imported": _l("roster imported"),
+    "dashboard.exported": _l("dashboard figures exported"),
 }
 
 
@@ -77,6 +78,7 @@ OBJECT_LABELS = {
     "info_topic": _l("intake checklist"),
     "roster": _l("roster"),
     "submission": _l("saved form"),
+    "dashboard": _l("dashboard"),
 }
 
 # The same thing under another name (the intake's own contact moment).
