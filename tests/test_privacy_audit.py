@@ -158,6 +158,16 @@ def test_each_action_leaves_exactly_one_event_and_none_holds_a_note(app, make_us
     assert director.post(f"/follow-ups/{event.object_id}", data=change).status_code == 302
     trail.expect("follow_up.updated")
 
+    # The privacy page shows the family's data: a view of the family too.
+    assert director.get(f"/privacy/families/{school.inside}").status_code == 200
+    event = trail.expect("family.viewed")
+    assert (event.user_id, event.object_type, event.object_id, event.household_ref) == (
+        director_id,
+        "household",
+        school.inside,
+        str(school.inside),
+    )
+
     # Exports (JSON and the page), consent.
     assert director.get(f"/privacy/families/{school.inside}/export/access.json").status_code == 200
     assert trail.expect("family.exported").detail == {"kind": "access", "format": "json"}

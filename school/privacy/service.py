@@ -27,6 +27,15 @@ ERASURE_REASONS = ("request", "left_school", "retention")
 EXPORT_KINDS = ("access", "transfer")
 
 
+def record_family_view(household: Household) -> None:
+    """The privacy page shows what the school holds about a family: a view of the family, audited."""
+    audit.record(
+        "family.viewed", object_type="household", object_id=household.id, household_id=household.id,
+        page="privacy",
+    )
+    db.session.commit()
+
+
 def export_household(household: Household, *, kind: str, fmt: str) -> dict:
     """The export for an access request ('access') or a change of school ('transfer')."""
     if kind not in EXPORT_KINDS:

@@ -30,6 +30,7 @@ def _user():
 @roles_required(*PRIVACY_ROLES)
 def family(household_id: int):
     household = get_household_or_404(household_id, _user())
+    service.record_family_view(household)
     return _family_page(household)
 
 
