@@ -227,6 +227,36 @@ def test_saved_part_way_is_a_draft_without_an_intake_moment_then_finished(app, c
         assert db.session.scalar(select(func.count()).select_from(ContactMoment)) == 1
 
 
+def test_finishing_a_draft_keeps_who_helped_and_the_day_of_the_conversation(
+    app, client, login_as, school, monkeypatch
+):
+    from school.contacts.models import ContactMoment, Mediator
+    from school.extensions import db
+    from school.families.models import Household
+
+    conversation_day = today() - dt.timedelta(days=3)
+    monkeypatch.setattr("school.families.service.today", lambda: conversation_day)
+    login_as("reception")
+    data = intake_data(school, **{"children-1-class_id": "", "intake_mediator": "informal_interpreter"})
+    del data["finish"]
+    data["save_draft"] = "1"
+    assert client.post("/families/intake", data=data).status_code == 302
+    with app.app_context():
+        hid = db.session.scalar(select(Household.id))
+    monkeypatch.undo()  # finished on another day
+    page = client.get(f"/families/{hid}/edit").get_data(as_text=True)
+    finish = form_values(page)
+    assert finish["intake_mediator"] == "informal_interpreter"
+    finish["children-1-class_id"] = str(school["k2"])
+    finish["finish"] = "1"
+    assert client.post(f"/families/{hid}/edit", data=finish).status_code == 302
+    with app.app_context():
+        moment = db.session.scalar(select(ContactMoment).where(ContactMoment.household_id == hid))
+        assert moment.mediator is Mediator.INFORMAL_INTERPRETER
+        assert moment.occurred_on == conversation_day
+        assert db.session.get(Household, hid).intake_on == conversation_day
+
+
 class _FormValues(HTMLParser):
     """What a browser would send for the form #family-form (without pressing a button)."""
 

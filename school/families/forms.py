@@ -386,6 +386,7 @@ class FamilyForm(SchoolForm):
         self.info_explained.data = [int(i) for i in household.info_explained or []]
         self.contact_person_id.data = household.contact_person_id
         self.consent_external.data = household.consent_external
+        self.intake_mediator.data = (household.intake_mediator or Mediator.NONE).value
         _fill_list(
             self.caregivers,
             [

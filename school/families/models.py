@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from school.contacts.models import Mediator
 from school.extensions import db, enum_type
 from school.schoolyear import utcnow
 
@@ -155,7 +156,10 @@ class Household(db.Model):
     intake_status: Mapped[IntakeStatus] = mapped_column(
         enum_type(IntakeStatus, 8), default=IntakeStatus.NONE
     )
+    # The day of the intake conversation (kept from the first part-way save) and who
+    # helped during it: the intake contact moment is logged with both when it is finished.
     intake_on: Mapped[dt.date | None]
+    intake_mediator: Mapped[Mediator | None] = mapped_column(enum_type(Mediator, 24))
     anonymised_at: Mapped[dt.datetime | None]
     # What "find a family" matches on: the names of caregivers and children,
     # phone digits, e-mail addresses and class names, accent- and case-folded

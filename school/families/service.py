@@ -322,17 +322,27 @@ def _earlier_submission(action: str, token: str, user: User, household_id: int |
 def _set_status(household: Household, data: HouseholdInput, user: User, *, finish: bool, token: str) -> None:
     if household.intake_status is IntakeStatus.DONE:
         return
+    # The conversation happened when the intake was first saved, part-way or not; who
+    # helped is kept with the draft, so finishing days later logs both as they were.
+    household.intake_on = household.intake_on or today()
+    household.intake_mediator = data.intake_mediator
     if not finish:
         household.intake_status = IntakeStatus.DRAFT
         return
     household.intake_status = IntakeStatus.DONE
-    household.intake_on = household.intake_on or today()
     db.session.flush()
-    log_intake_moment(household, user, token, data.intake_mediator)
+    log_intake_moment(household, user, token, data.intake_mediator, household.intake_on)
 
 
-def log_intake_moment(household: Household, user: User, token: str, mediator: Mediator = Mediator.NONE):
-    """The intake itself: a formal, oral, two-way contact on the school's initiative."""
+def log_intake_moment(
+    household: Household,
+    user: User,
+    token: str,
+    mediator: Mediator = Mediator.NONE,
+    occurred_on: dt.date | None = None,
+):
+    """The intake itself: a formal, oral, two-way contact on the school's initiative, on the
+    day of the conversation (today unless given)."""
     form = db.session.scalar(select(ContactForm).where(ContactForm.code == INTAKE_FORM_CODE))
     if form is None:
         return None
@@ -347,7 +357,7 @@ def log_intake_moment(household: Household, user: User, token: str, mediator: Me
     moment = ContactMoment(
         household_id=household.id,
         form_id=form.id,
-        occurred_on=today(),
+        occurred_on=occurred_on or today(),
         initiative=Initiative.SCHOOL,
         reach=Reach.TWO_WAY,
         tone=Tone.NEUTRAL,
