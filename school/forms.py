@@ -24,6 +24,7 @@ from wtforms.meta import DefaultMeta
 from wtforms.widgets import DateInput
 
 from school import schoolyear
+from school.web import database_busy
 
 # What a form's submission token may look like: what new_token() makes, and what the
 # database column (64 characters) can keep. \Z: "$" would let a trailing line break through.
@@ -132,7 +133,10 @@ class SchoolForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators=extra_validators)
-        return refuse_unstorable(self) and valid
+        valid = refuse_unstorable(self) and valid
+        # The database was busy: the view shows this form again, with what was
+        # typed and any real errors, instead of saving (school.web).
+        return valid and not database_busy()
 
 
 class SchoolSubForm(Form):

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     g,
+    has_app_context,
     make_response,
     render_template,
     request,
@@ -19,7 +20,9 @@ from flask import (
 from flask.templating import Environment
 from jinja2 import nodes
 from jinja2_fragments.flask import render_block
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 # Endpoints that serve files everybody may cache (no family data).
 ASSET_ENDPOINTS = frozenset({"static", "vendor"})
@@ -131,13 +134,34 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, _database_unavailable)
 
 
+def database_busy() -> bool:
+    """True while the busy answer re-renders the submitted form (nothing may be saved then)."""
+    return bool(has_app_context() and g.get("database_busy", False))
+
+
+@event.listens_for(Session, "before_flush")
+@event.listens_for(Session, "before_commit")
+def _refuse_writes(session, *_args) -> None:
+    """Guard of the busy answer: the re-rendered form only reads."""
+    if database_busy():
+        raise DatabaseBusy
+
+
+class DatabaseBusy(Exception):
+    """A write was attempted while re-rendering the form of a failed write."""
+
+
 def _database_unavailable(error: OperationalError):
     """The database was locked past the busy timeout, full, or unreachable.
 
     The transaction is rolled back whole (audit events included), so nothing is
     half-written. An htmx form stays as it is, with the user's text, and the
-    message lands in the page's #request-problem region; without JavaScript the
-    user gets a page that says to go back and try again.
+    message lands in the page's #request-problem region. Without JavaScript the
+    page is replaced, and pages are no-store (going back may lose the text), so
+    the form that was posted is shown again with what was typed: the same view
+    runs once more, reading only, with every form refusing to validate
+    (SchoolForm.validate) and any write refused, and its form page (422)
+    becomes the 503. Anything else falls back to a plain "try again" page.
     """
     from school.extensions import db
 
@@ -145,12 +169,39 @@ def _database_unavailable(error: OperationalError):
     g.database_read_only = True  # the answer itself only reads (and must not wait)
     app = current_app._get_current_object()
     app.logger.warning("database unavailable: %s", error.orig)
-    disk_full = "full" in str(error.orig).lower()
-    response = render("errors/busy.html", block="problem", status=503, disk_full=disk_full)
+    g.database_disk_full = "full" in str(error.orig).lower()
+    response = None
+    if request.method == "POST" and not wants_fragment():
+        response = _form_again(app)
+    if response is None:
+        response = render("errors/busy.html", block="problem", status=503)
+    response.status_code = 503
     response.headers["Retry-After"] = "2"
     if wants_fragment():
         response.headers["HX-Retarget"] = "#request-problem"
         response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _form_again(app: Flask) -> Response | None:
+    """The posted form with the user's input, from its own view; None if it cannot be had."""
+    from school.extensions import db
+
+    g.database_busy = True
+    try:
+        answer = app.preprocess_request()
+        if answer is None:
+            answer = app.dispatch_request()
+        response = app.make_response(answer)
+    except Exception as failure:  # noqa: BLE001 - any failure: the plain busy page
+        app.logger.info("busy: the form could not be shown again: %r", failure)
+        response = None
+    finally:
+        db.session.rollback()
+        g.database_busy = False
+    # Only a form page re-rendered as refused: never a redirect or a "saved" answer.
+    if response is None or response.status_code != 422:
+        return None
     return response
 
 

@@ -14,7 +14,7 @@ import sys
 import textwrap
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from school.contacts.models import ContactMoment
 from school.extensions import db
@@ -103,6 +103,88 @@ def test_a_lock_held_past_the_timeout_says_try_again_and_writes_nothing(quick_ap
     assert len(moments(app)) == 1
 
 
+class _HeldLock:
+    """Another writer holding SQLite's write lock for the length of a `with`."""
+
+    def __init__(self, app):
+        self.path = _sqlite_path(app)
+
+    def __enter__(self):
+        self.holder = sqlite3.connect(self.path, isolation_level=None)
+        self.holder.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *_exc):
+        self.holder.execute("ROLLBACK")
+        self.holder.close()
+
+
+def _form_of(html: str, action: str) -> str:
+    """The <form> that posts to `action`, as text."""
+    start = html.index(f'action="{action}"')
+    return html[html.rindex("<form", 0, start):html.index("</form>", start)]
+
+
+def test_without_javascript_a_busy_quick_log_shows_the_form_again_with_the_note(quick_app):
+    app = quick_app
+    school = build_school(app)
+    school.gate_form = form_id(app, "gate_conversation")
+    client = app.test_client()
+    assert login(client, app, _teacher(app, school)).status_code == 302
+    note = "Mama vraagt een gesprek over de zwemles"
+    with app.app_context():
+        events_before = count(app, AuditEvent)
+    with _HeldLock(app):
+        response = _post(client, app, school, note=note)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert "HX-Retarget" not in response.headers
+    html = response.get_data(as_text=True)
+    assert "Er is niets opgeslagen" in html and "probeer het opnieuw" in html
+    form = _form_of(html, "/contacts/log")
+    assert note in form  # in the note field, ready to send again
+    assert TOKEN in form  # the same submission: sending it again saves it once
+    assert moments(app) == []
+    assert count(app, AuditEvent) == events_before
+    # Sent again from that form once the lock is gone: saved, once.
+    assert _post(client, app, school, note=note).status_code == 302
+    assert _post(client, app, school, note=note).status_code == 302
+    assert [m["note"] for m in moments(app)] == [note]
+
+
+def test_without_javascript_a_busy_intake_shows_the_form_again_with_what_was_typed(quick_app):
+    from school.accounts import service
+    from school.accounts.models import Role
+    from school.families.models import Household, InfoTopic
+    from tests.conftest import TEST_PASSWORD
+    from tests.test_intake import intake_data
+
+    app = quick_app
+    school = build_school(app)
+    client = app.test_client()
+    with app.app_context():
+        user = service.create_user(name="Onthaal", email="onthaal@school.test", role=Role.RECEPTION,
+                                   password=TEST_PASSWORD).id
+        topics = list(db.session.scalars(select(InfoTopic.id)))
+    assert login(client, app, user).status_code == 302
+    data = intake_data({"1a": school.class_a, "k2": school.class_b, "topics": topics,
+                        "gate": form_id(app, "gate_conversation")})
+    with app.app_context():
+        households_before = count(app, Household)
+    with _HeldLock(app):
+        response = client.post("/families/intake", data=data)
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "Er is niets opgeslagen" in html
+    assert "needs attention" not in html and "aandacht" not in html  # no field is wrong
+    form = _form_of(html, "/families/intake")
+    for typed in ("Zoë houdt van tekenen.", "Berichten graag mondeling.", "Ayşe", "+32 470 12 34 56"):
+        assert typed in form
+    assert count(app, Household) == households_before
+    assert client.post("/families/intake", data=data).status_code == 302
+    assert count(app, Household) == households_before + 1
+
+
 def test_a_full_disk_rolls_back_everything_and_reads_keep_working(quick_app):
     app = quick_app
     school = build_school(app)
@@ -171,3 +253,49 @@ def test_a_writer_killed_mid_transaction_leaves_no_rows_and_an_intact_file(app):
         ).fetchone()[0] == 0
     finally:
         con.close()
+
+
+@pytest.fixture
+def quick_server(quick_app):
+    """quick_app served on a free loopback port in a thread (as conftest's live_server)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, quick_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.mark.browser
+def test_in_the_browser_a_busy_save_keeps_the_typed_note_in_its_field(quick_app, quick_server, page):
+    from tests.conftest import browser_login
+
+    app = quick_app
+    school = build_school(app)
+    _teacher(app, school)
+    browser_login(page, quick_server, "fout@school.test")
+    page.goto(f"{quick_server}/contacts/log?household_id={school.households['Peeters']}")
+    page.get_by_text("Gesprek aan de schoolpoort", exact=True).first.click()
+    page.locator("#more-fields > summary").click()
+    note = page.locator("#moment-form textarea[name=note]")
+    note.fill("Papa vraagt of de turnzak mee moet")
+    page.evaluate("window.__marker = 'no reload'")
+    with _HeldLock(app):
+        with page.expect_response(lambda r: r.url.endswith("/contacts/log") and r.request.method == "POST") as sent:
+            page.get_by_role("button", name="Bewaren").click()
+        assert sent.value.status == 503
+        page.locator("#request-problem-text").wait_for()
+    assert "probeer het opnieuw" in page.locator("#request-problem").inner_text()
+    assert page.evaluate("window.__marker") == "no reload"
+    assert note.input_value() == "Papa vraagt of de turnzak mee moet"
+    assert page.get_by_role("button", name="Bewaren").is_enabled()
+    assert moments(app) == []
+    # The lock is gone: the same button saves it, and the message goes.
+    page.get_by_role("button", name="Bewaren").click()
+    page.locator("#saved-contact").wait_for()
+    assert page.locator("#request-problem").inner_text() == ""
+    assert [m["note"] for m in moments(app)] == ["Papa vraagt of de turnzak mee moet"]
