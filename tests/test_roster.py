@@ -524,6 +524,43 @@ def test_cli_import_and_dry_run(app, runner, tmp_path):
     assert result.exit_code == 1 and "leeg" in result.output
 
 
+@pytest.mark.parametrize(("dry_run", "locked"), [(False, True), (True, False)])
+def test_the_cli_import_takes_the_write_lock_up_front(app, runner, monkeypatch, dry_run, locked):
+    """On SQLite the import begins IMMEDIATE, like a POST: it holds the write lock from its first read,
+    so a concurrent writer waits for it instead of making it fail half-way. A dry run only reads."""
+    import sqlite3
+
+    from school.extensions import db
+    from school.families import service
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+        path = db.engine.url.database
+    seen = []
+    original = service._pupils_by_key
+
+    def probe(keys):
+        # Another writer, at the moment the import has read the remembered mapping.
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append(False)
+        except sqlite3.OperationalError as error:
+            seen.append("locked" in str(error))
+        finally:
+            other.close()
+        return original(keys)
+
+    monkeypatch.setattr(service, "_pupils_by_key", probe)
+    args = ["import-roster", str(FIXTURES / "utf8_bom_semicolon.csv")] + (["--dry-run"] if dry_run else [])
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert seen == [locked]
+    assert counts(app)["Pupil"] == (0 if dry_run else 4)
+
+
 def test_an_upload_larger_than_the_app_accepts_gets_the_roster_message_with_csrf_on(
     app, database_url, tmp_path, make_user
 ):

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -995,8 +995,15 @@ def _update_caregivers(households: list[Household], row: roster.RosterRow, by_co
 
 
 def import_roster_file(path: str, *, dry_run: bool, echo) -> bool:
-    """`flask import-roster FILE [--dry-run]`: the web page's import, with the remembered mapping."""
-    with current_app.test_request_context():
+    """`flask import-roster FILE [--dry-run]`: the web page's import, with the remembered mapping.
+
+    It runs in a request context for the translations; a POST one, so that on SQLite the
+    transaction begins IMMEDIATE and waits for the write lock like every other writer (a GET
+    would read first and then fail with "database is locked" against a concurrent writer).
+    A dry run only reads.
+    """
+    with current_app.test_request_context(method="POST"):
+        g.database_read_only = dry_run
         with open(path, "rb") as handle:
             data = handle.read(roster.MAX_BYTES + 1)
         try:
