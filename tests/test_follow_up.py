@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from school.contacts.models import GroupContact, Reach
+from school.contacts.models import GroupContact, Mediator, Reach
 from school.extensions import db
 from school.families.models import Household
 from school.privacy.models import AuditEvent
@@ -130,10 +130,14 @@ def test_only_families_in_reach_and_only_planning_roles(app, client, make_user, 
 # --- changing ----------------------------------------------------------------------------------
 
 
+PLANNED = dt.datetime(2026, 11, 2, 9, 0)  # when the test plans were made (UTC), before TODAY
+
+
 def _plan(app, family, **fields) -> int:
     def make():
         values = {"household_id": family["household_id"], "owner_id": family["teacher"],
-                  "approach": Approach.PHONE, "due_on": dt.date(2026, 11, 25), **fields}
+                  "approach": Approach.PHONE, "due_on": dt.date(2026, 11, 25), "created_at": PLANNED,
+                  **fields}
         f = FollowUp(**values)
         db.session.add(f)
         db.session.flush()
@@ -194,10 +198,10 @@ def test_a_stale_edit_shows_a_conflict_with_both_versions(app, family):
 # --- closing by a contact that reached the family --------------------------------------------
 
 
-def _log(app, household_id, code, reach, **kw):
+def _log(app, household_id, code, reach, on=TODAY, **kw):
     def write():
         h = db.session.get(Household, household_id)
-        m = moment(h, code, TODAY, reach=reach, **kw)
+        m = moment(h, code, on, reach=reach, **kw)
         closed = service.after_contacts_logged([m])
         return m.id, [f.id for f in closed]
 
@@ -215,6 +219,45 @@ def test_a_removed_moment_or_a_broadcast_does_not_close_it(app, family):
     _plan(app, family)
     assert _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY, removed=True)[1] == []
     assert _log(app, family["household_id"], "newsletter", Reach.TWO_WAY)[1] == []
+    assert follow_ups(app)[0].status is FollowUpStatus.OPEN
+
+
+@pytest.mark.parametrize(("code", "mediator"), [
+    ("platform_message", Mediator.NONE),  # a two-way written exchange: no personal contact yet
+    ("notebook", Mediator.NONE),
+    ("spontaneous_call", Mediator.BRIDGE_FIGURE),  # only through a go-between
+    ("gate_conversation", Mediator.CHILD),
+])
+def test_a_written_exchange_or_a_go_between_does_not_close_it(app, family, code, mediator):
+    _plan(app, family, signal_code="no_personal_contact")
+    assert _log(app, family["household_id"], code, Reach.TWO_WAY, mediator=mediator)[1] == []
+    assert follow_ups(app)[0].status is FollowUpStatus.OPEN
+
+
+@pytest.mark.parametrize("mediator", [Mediator.NONE, Mediator.PROFESSIONAL_INTERPRETER,
+                                      Mediator.INFORMAL_INTERPRETER])
+def test_a_conversation_with_or_without_an_interpreter_closes_it(app, family, mediator):
+    _plan(app, family, signal_code="no_personal_contact")
+    assert len(_log(app, family["household_id"], "parent_meeting", Reach.TWO_WAY, mediator=mediator)[1]) == 1
+    assert follow_ups(app)[0].status is FollowUpStatus.DONE
+
+
+def test_a_contact_dated_before_the_plan_does_not_close_it(app, family):
+    plan = _plan(app, family)  # planned on 2 November
+    assert _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY,
+                on=dt.date(2026, 9, 25))[1] == []  # logged late, dated 25 September
+    assert _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY,
+                on=dt.date(2026, 11, 1))[1] == []  # the day before
+    assert follow_ups(app)[0].status is FollowUpStatus.OPEN
+    assert _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY,
+                on=dt.date(2026, 11, 2))[1] == [plan]  # the same day counts
+
+
+def test_a_plan_made_just_after_midnight_is_of_the_school_s_day(app, family):
+    # 23:30 UTC on 1 November is 00:30 on 2 November in Brussels.
+    _plan(app, family, created_at=dt.datetime(2026, 11, 1, 23, 30))
+    assert _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY,
+                on=dt.date(2026, 11, 1))[1] == []
     assert follow_ups(app)[0].status is FollowUpStatus.OPEN
 
 
@@ -335,3 +378,44 @@ def test_correcting_the_contact_to_not_reached_reopens_it_through_the_same_hook(
     assert in_app(app, correct) == []
     plan = follow_ups(app)[0]
     assert plan.status is FollowUpStatus.OPEN and plan.closed_at is None
+
+
+# --- correcting a contact ------------------------------------------------------------------------
+
+
+def _correct(app, family, moment_id, **changes):
+    from school.accounts.models import User
+    from school.contacts import service as contacts
+    from school.contacts.models import ContactMoment
+
+    def write():
+        m = db.session.get(ContactMoment, moment_id)
+        teacher = db.session.get(User, family["teacher"])
+        contacts.update_moment(teacher, m, version=None, form=m.form, **changes)
+
+    in_app(app, write)
+
+
+def test_correcting_the_note_of_an_earlier_conversation_does_not_close_a_newer_plan(app, family):
+    # A conversation in the morning; in the afternoon a plan for another reason (its concerns).
+    earlier, _ = _log(app, family["household_id"], "spontaneous_call", Reach.TWO_WAY,
+                      on=dt.date(2026, 11, 10))
+    newer = _plan(app, family, signal_code="only_concerns", created_at=dt.datetime(2026, 11, 10, 14, 0))
+    _correct(app, family, earlier, note="belde over de uitstap")
+    assert follow_ups(app)[0].status is FollowUpStatus.OPEN
+    # Today's conversation closes it, and correcting that one's note keeps it closed.
+    today_call, closed = _log(app, family["household_id"], "gate_conversation", Reach.TWO_WAY)
+    assert closed == [newer]
+    _correct(app, family, today_call, note="opvolgen in een rustig moment")
+    plan = follow_ups(app)[0]
+    assert plan.status is FollowUpStatus.DONE and plan.closed_by_moment_id == today_call
+
+
+def test_correcting_an_attempt_into_a_conversation_closes_the_plan(app, family):
+    attempt, _ = _log(app, family["household_id"], "spontaneous_call", Reach.NOT_REACHED)
+    plan = _plan(app, family)
+    _correct(app, family, attempt, reach=Reach.TWO_WAY)
+    (saved,) = follow_ups(app)
+    assert saved.id == plan and saved.status is FollowUpStatus.DONE and saved.closed_by_moment_id == attempt
+    _correct(app, family, attempt, reach=Reach.ONE_WAY)  # and back: the plan is open again
+    assert follow_ups(app)[0].status is FollowUpStatus.OPEN

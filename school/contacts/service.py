@@ -210,6 +210,7 @@ def update_moment(
     """Correct a moment; `version` is what the editor saw (a later change by somebody else wins)."""
     if version is not None and version != moment.version:
         raise Stale("changed meanwhile")
+    closed_before = visibility.closes_follow_ups(moment)
     moment.form_id = form.id
     moment.form = form
     for name, value in changes.items():
@@ -226,9 +227,12 @@ def update_moment(
     )
     try:
         db.session.flush()
-        if moment.reach is not Reach.TWO_WAY:
+        if not visibility.closes_follow_ups(moment):
             visibility.after_contacts_removed([moment])  # it no longer closes a follow-up
-        visibility.after_contacts_logged([moment])
+        elif not closed_before:
+            # Only an edit that makes it a contact that reached the family closes follow-ups:
+            # correcting the note of an old conversation must not close a newer plan.
+            visibility.after_contacts_logged([moment])
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

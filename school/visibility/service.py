@@ -3,12 +3,20 @@
 Interface used by the contacts package: after saving contact moments it calls
 `after_contacts_logged(moments)` in the same transaction (before commit).
 
-Only a TWO-WAY moment closes a follow-up. DOMAIN.md: a follow-up "is closed by
-logging a contact that really reached the family", and a one-way message (a
-letter, a note in the diary, a report) is not a conversation: the plan was made
-because the school had not really reached the family, so a message that may or
-may not have been read does not end it. A broadcast never counts, nor a removed
-moment; an attempt that did not reach the family obviously does not either.
+Only a PERSONAL moment closes a follow-up: oral, two-way, and not only through a
+go-between (a brugfiguur or the child). DOMAIN.md: a follow-up "is closed by
+logging a contact that really reached the family". A one-way message (a letter,
+a note in the diary, a report) is not a conversation, and neither is a two-way
+written exchange on the platform: the plan was made because the school had not
+really reached the family in person, and the "no personal contact" signal keeps
+firing after such a message. Contact only through somebody else is the
+"uitbestedingsreflex" the sources warn about, not the school reaching the
+family. An interpreter helps the team speak with the family itself, so that
+does count. A broadcast never counts, nor a removed moment; an attempt that
+did not reach the family obviously does not either.
+
+A moment closes only the follow-ups planned on or before its date: a call of
+25 September logged late does not answer a plan made in November.
 """
 
 from __future__ import annotations
@@ -16,7 +24,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,21 +38,38 @@ from school.privacy import audit
 from school.schoolyear import utcnow
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from school.visibility.signals import Thresholds
+from school.visibility.summary import GO_BETWEEN
 
 
 def closes_follow_ups(moment: ContactMoment, broadcast_form_ids: Collection[int] = frozenset()) -> bool:
-    """Did this (flushed) moment really reach the family: two-way, not removed, not a broadcast?"""
+    """Did this (flushed) moment really reach the family in person?
+
+    Oral, two-way, not only through a go-between, not removed, not a broadcast.
+    """
+    form = db.session.get(ContactForm, moment.form_id)  # the identity map has it: no query
     return (
         moment.removed_at is None
         and moment.reach == Reach.TWO_WAY
+        and moment.mediator not in GO_BETWEEN
+        and form is not None
+        and form.quadrant.is_oral
+        and not form.is_broadcast
         and moment.form_id not in broadcast_form_ids
     )
+
+
+def _school_day(stamp: dt.datetime) -> dt.date:
+    """The school's calendar day of a UTC timestamp (stored naive or aware)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC"))
+    aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+    return aware.astimezone(zone).date()
 
 
 def after_contacts_logged(moments: Sequence[ContactMoment]) -> list[FollowUp]:
     """Close the open follow-ups of the families these moments really reached.
 
-    Called in the caller's transaction, before its commit; never commits. Each
+    Called in the caller's transaction, before its commit; never commits. Only
+    follow-ups planned on or before the closing moment's date close. Each
     closed follow-up gets status DONE, the moment that closed it (the latest
     reaching moment of that household in the batch) and the time, and an
     audit event. Returns the follow-ups it closed.
@@ -76,8 +103,11 @@ def after_contacts_logged(moments: Sequence[ContactMoment]) -> list[FollowUp]:
         )
     ).all()
     now = utcnow()
+    closed = []
     for follow_up in open_ones:
         moment = closing[follow_up.household_id]
+        if follow_up.created_at is not None and _school_day(follow_up.created_at) > moment.occurred_on:
+            continue  # planned after this contact: it does not answer the plan
         follow_up.status = FollowUpStatus.DONE
         follow_up.closed_by_moment_id = moment.id
         follow_up.closed_at = now
@@ -85,7 +115,8 @@ def after_contacts_logged(moments: Sequence[ContactMoment]) -> list[FollowUp]:
             "follow_up.updated", object_type="follow_up", object_id=follow_up.id,
             household_id=follow_up.household_id, status=FollowUpStatus.DONE.value, closed_by_moment=moment.id,
         )
-    return list(open_ones)
+        closed.append(follow_up)
+    return closed
 
 
 def after_contacts_removed(moments: Sequence[ContactMoment]) -> list[FollowUp]:
