@@ -87,6 +87,13 @@ def init_app(app: Flask) -> None:
             click.echo(f"erased: {e.pseudonym} (in the audit trail)")
         verb = "would be erased" if dry_run else "erased"
         click.echo(f"{len(found)} household(s) {verb} (children all left more than {months} months ago).")
+        # Roster files someone uploaded and never imported hold pupils' and parents' data too.
+        from school.families.service import UPLOAD_MAX_AGE, sweep_uploads
+
+        swept = sweep_uploads(dry_run=dry_run)
+        verb = "would be removed" if dry_run else "removed"
+        hours = int(UPLOAD_MAX_AGE.total_seconds() // 3600)
+        click.echo(f"{swept} uploaded roster file(s) {verb} (older than {hours} hours).")
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

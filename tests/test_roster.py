@@ -561,6 +561,54 @@ def test_the_cli_import_takes_the_write_lock_up_front(app, runner, monkeypatch, 
     assert counts(app)["Pupil"] == (0 if dry_run else 4)
 
 
+def _age_upload(app, token: str, hours: float) -> None:
+    import os
+    import time
+
+    stamp = time.time() - hours * 3600
+    for path in (Path(app.instance_path) / "roster-uploads").glob(f"{token}.*"):
+        os.utime(path, (stamp, stamp))
+
+
+def test_an_expired_upload_asks_to_upload_again_and_is_removed(app, client, login_as):
+    login_as("reception")
+    url = _upload(client, "utf8_comma.csv").headers["Location"]
+    token = url.rsplit("/", 1)[1]
+    assert client.get(url).status_code == 200
+    _age_upload(app, token, 13)
+    response = client.get(url)
+    assert response.status_code == 302 and response.headers["Location"] == "/families/import"
+    page = client.get("/families/import").get_data(as_text=True)
+    assert "Laad het opnieuw op" in page
+    assert list((Path(app.instance_path) / "roster-uploads").glob(f"{token}.*")) == []
+    assert client.get(url).status_code == 404  # gone, not imported
+    # the preview as an htmx fragment: a whole-page navigation to the upload page
+    url = _upload(client, "utf8_comma.csv").headers["Location"]
+    _age_upload(app, url.rsplit("/", 1)[1], 13)
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.headers["HX-Redirect"] == "/families/import"
+    # importing an expired upload imports nothing
+    url, _html, mapping = _import(client, "utf8_comma.csv")
+    _age_upload(app, url.rsplit("/", 1)[1], 13)
+    assert client.post(url, data=mapping).status_code == 302
+    assert counts(app)["Pupil"] == 0
+
+
+def test_purge_sweeps_old_uploads_and_keeps_recent_ones(app, client, login_as, runner):
+    login_as("reception")
+    old = _upload(client, "utf8_comma.csv").headers["Location"].rsplit("/", 1)[1]
+    recent = _upload(client, "utf8_comma.csv").headers["Location"].rsplit("/", 1)[1]
+    _age_upload(app, old, 13)
+    folder = Path(app.instance_path) / "roster-uploads"
+    result = runner.invoke(args=["purge", "--dry-run"])
+    assert "1 uploaded roster file(s) would be removed" in result.output
+    assert len(list(folder.glob(f"{old}.*"))) == 2
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0 and "1 uploaded roster file(s) removed" in result.output
+    assert list(folder.glob(f"{old}.*")) == []
+    assert len(list(folder.glob(f"{recent}.*"))) == 2
+
+
 def test_an_upload_larger_than_the_app_accepts_gets_the_roster_message_with_csrf_on(
     app, database_url, tmp_path, make_user
 ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,7 +21,7 @@ from school.families.models import IntakeStatus, Pupil
 from school.families.scope import get_household_or_404, is_id, parse_id
 from school.families.topics import topic_label
 from school.privacy import audit
-from school.web import render, trigger
+from school.web import render, trigger, wants_fragment
 
 bp = Blueprint("families", __name__, url_prefix="/families")
 # The family page names a household's preferred channels and times.
@@ -324,7 +324,18 @@ def too_large(error):
 
 
 def _stored_table(token: str):
-    stored = service.load_upload(token, current_user._get_current_object())
+    try:
+        stored = service.load_upload(token, current_user._get_current_object())
+    except service.UploadExpired:
+        hours = int(service.UPLOAD_MAX_AGE.total_seconds() // 3600)
+        flash(_("The uploaded file is kept for %(hours)d hours only and has been removed. "
+                "Upload it again.", hours=hours), "error")
+        target = url_for("families.import_roster")
+        if wants_fragment():  # a whole-page navigation, not the upload page inside the preview
+            response = make_response("", 200)
+            response.headers["HX-Redirect"] = target
+            abort(response)
+        abort(redirect(target))
     if stored is None:
         abort(404)
     data, filename = stored
