@@ -143,3 +143,68 @@ def test_session_limits_suit_a_school_day(app):
     assert app.config["SESSION_IDLE_MINUTES"] <= 60
     assert 8 <= app.config["SESSION_MAX_HOURS"] <= 12
     assert app.config["PERMANENT_SESSION_LIFETIME"] <= app.config["SESSION_MAX_HOURS"] * 3600
+
+
+def test_the_attempt_is_recorded_before_the_slow_password_check(app, make_user, monkeypatch):
+    """Another worker sees the attempt while the password is still being checked."""
+    from school.accounts import service
+
+    make_user("teacher", email="juf@school.test")
+    seen_meanwhile = []
+    real_verify = service.verify_password
+
+    def verify(password_hash, password):
+        with db.engine.connect() as other:  # another connection: only what is committed
+            seen_meanwhile.append(other.scalar(select(func.count()).select_from(LoginFailure)))
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", verify)
+    client = app.test_client()
+    assert _try(client, "juf@school.test").status_code == 422
+    assert _try(client, "nobody@school.test").status_code == 422  # the same for an unknown address
+    assert seen_meanwhile == [1, 2]
+    assert _try(client, "juf@school.test", TEST_PASSWORD).status_code == 302
+    assert seen_meanwhile[-1] == 3  # its own attempt too, while checking
+    with app.app_context():
+        # the good login took its own attempt and the earlier failure away; the other address keeps one
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 1
+
+
+def test_parallel_attempts_cannot_get_past_the_limit(app, make_user, monkeypatch):
+    """Many guesses at once: no more than LOGIN_MAX_FAILURES reach the password check."""
+    import threading
+    import time
+
+    from school.accounts import service
+
+    make_user("teacher", email="juf@school.test")
+    app.config["LOGIN_MAX_FAILURES"] = 3
+    checked = []
+    real_verify = service.verify_password
+
+    def slow_verify(password_hash, password):
+        checked.append(1)
+        time.sleep(0.3)  # argon2 on a busy server: every request has counted by now
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", slow_verify)
+    start = threading.Barrier(8)
+    answers: list[int] = []
+
+    def guess():
+        client = app.test_client()
+        start.wait()
+        answers.append(_try(client, "juf@school.test").status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(answers) == 8 and set(answers) <= {422, 429}
+    assert 1 <= len(checked) <= 3
+    assert answers.count(422) == len(checked)
+    assert _events(app, "login.failed") + _events(app, "login.throttled") == 8
+    # what was checked counts; the throttled attempts left nothing behind
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == len(checked)

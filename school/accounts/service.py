@@ -43,24 +43,36 @@ def authenticate(email: str, password: str) -> User | None:
     Raises Throttled after LOGIN_MAX_FAILURES failures for the address within
     LOGIN_WINDOW_MINUTES, whether or not an account has that address, without
     even checking the password.
+
+    The attempt is written (and committed) as a failure BEFORE the slow password
+    check, and only then are the attempts counted: parallel requests each see the
+    ones committed before them, so at most LOGIN_MAX_FAILURES of them get as far
+    as the check. A good password removes the record again; a throttled attempt
+    removes its own (it checked nothing, so it does not stretch the wait).
     """
     key = throttle_key(email)
+    attempt = LoginFailure(key=key, at=_now())
+    db.session.add(attempt)
+    db.session.commit()
+    attempt_id = attempt.id
     user = find_by_email(email)
-    since = _window_start()
-    failures = db.session.scalar(
+    user_id = user.id if user else None
+    attempts = db.session.scalar(
         select(func.count())
         .select_from(LoginFailure)
-        .where(LoginFailure.key == key, LoginFailure.at >= since)
+        .where(LoginFailure.key == key, LoginFailure.at >= _window_start())
     )
-    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-        audit.record("login.throttled", user_id=user.id if user else None)
+    if attempts > current_app.config["LOGIN_MAX_FAILURES"]:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
+        audit.record("login.throttled", user_id=user_id)
         db.session.commit()
         raise Throttled(int(current_app.config["LOGIN_WINDOW_MINUTES"]))
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < since))
-        db.session.add(LoginFailure(key=key, at=_now()))
-        audit.record("login.failed", user_id=user.id if user else None)
+    password_hash, active = (user.password_hash, user.active) if user else (None, False)
+    db.session.commit()  # no transaction (nor SQLite's write lock) held through the slow check
+    ok = verify_password(password_hash, password)
+    if not ok or user is None or not active:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < _window_start()))
+        audit.record("login.failed", user_id=user_id)
         db.session.commit()
         return None
     if needs_rehash(user.password_hash):
