@@ -203,6 +203,30 @@ def test_unanswered_attempts_after_the_last_reach(ctx):
     assert summarise(h).unanswered == 0
 
 
+def test_only_the_school_s_own_attempts_count_as_unanswered(ctx):
+    """Signal 4 is about the school's attempts: a call of the family the school missed is not one."""
+    from school.visibility.signals import DEFAULTS, evaluate
+
+    h = household()
+    moment(h, "gate_conversation", dt.date(2026, 9, 20))
+    for day in (12, 13):  # the family called twice and the school missed it
+        moment(h, "spontaneous_call", dt.date(2026, 11, day), reach=Reach.NOT_REACHED,
+               initiative=Initiative.FAMILY)
+    moment(h, "planned_call", dt.date(2026, 11, 18), reach=Reach.NOT_REACHED)
+    for stored in (True, False):  # the maintained summary and the recount agree
+        s = build_summaries([h.id], TODAY, 60, stored=stored)[h.id]
+        assert (s.unanswered, s.first_unanswered_on, s.last_unanswered_on) == (
+            1, dt.date(2026, 11, 18), dt.date(2026, 11, 18)
+        )
+        # one attempt of two days old: below both thresholds (2 attempts, 14 days)
+        assert "unanswered_attempts" not in [sig.code for sig in evaluate(s, DEFAULTS)]
+    moment(h, "parent_meeting", dt.date(2026, 11, 19), reach=Reach.NOT_REACHED)
+    for stored in (True, False):
+        s = build_summaries([h.id], TODAY, 60, stored=stored)[h.id]
+        assert s.unanswered == 2
+        assert "unanswered_attempts" in [sig.code for sig in evaluate(s, DEFAULTS)]
+
+
 def test_watch_starts_at_intake_or_creation_when_later_than_1_september(ctx):
     assert summarise(household()).watch_from == dt.date(2026, 9, 1)
     late = household("Gezin Nieuw", created=dt.datetime(2026, 10, 3, 10, 0))

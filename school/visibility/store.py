@@ -8,8 +8,8 @@ Two tables, one row per household and school year (and quadrant):
   (two-way conversations, tone, which adult);
 - `family_year_summaries` — the last dates the signals look at (the latest
   counted moment, the last personal contact and the last contact that reached
-  the family, with their forms), the attempts since the last contact that
-  reached them, and `recent_log`: the latest LOG_SIZE contacts that reached
+  the family, with their forms), the school's own attempts since the last
+  contact that reached them, and `recent_log`: the latest LOG_SIZE contacts that reached
   the family, newest first, a date and a letter each (oral? informal? tone?
   through a go-between?). Any window of "lately" is counted from that log;
   when the window holds more than the log does, the reader counts that
@@ -246,7 +246,8 @@ def _summarise(household_id: int, rows: list) -> tuple[list[dict], list[dict]]:
                 cell["other_adults"] += 1
             last_contact = row
             log.append(_entry(row))
-        unanswered = [r for r in moments if r.reach is Reach.NOT_REACHED
+        # The school's own attempts only (signal 4): a call of the family the school missed is not one.
+        unanswered = [r for r in moments if r.reach is Reach.NOT_REACHED and r.initiative is Initiative.SCHOOL
                       and (last_contact is None or r.occurred_on > last_contact.occurred_on)]
         kept = log[-LOG_SIZE:]
         cells.extend(grid.values())

@@ -155,7 +155,7 @@ class FamilySummary:
     recent: Recent = field(default_factory=Recent)
     last_personal: LastContact | None = None
     last_contact: LastContact | None = None
-    # Attempts that did not reach the family after the last contact that did.
+    # The school's attempts that did not reach the family after the last contact that did.
     unanswered: int = 0
     first_unanswered_on: dt.date | None = None
     last_unanswered_on: dt.date | None = None
@@ -512,7 +512,7 @@ def _counted_from_log(household_ids: Select | list[int], year: YearSpan, today: 
     )
     last_contact = _last_contacts(household_ids, year, today, reached)
 
-    # attempts that did not reach the family since the last contact that did
+    # the school's attempts that did not reach the family since the last contact that did
     last_reach = (
         _counted_moments(household_ids, year, today)
         .add_columns(m.household_id.label("household_id"), func.max(m.occurred_on).label("on"))
@@ -533,6 +533,7 @@ def _counted_from_log(household_ids: Select | list[int], year: YearSpan, today: 
             .outerjoin(last_reach, last_reach.c.household_id == m.household_id)
             .where(
                 m.reach == Reach.NOT_REACHED,
+                m.initiative == Initiative.SCHOOL,
                 or_(last_reach.c.on.is_(None), m.occurred_on > last_reach.c.on),
             )
             .group_by(m.household_id)
