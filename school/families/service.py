@@ -554,14 +554,24 @@ def find_pupils(query: str, user: User, limit: int = 8) -> list[Pupil]:
     in_households = search.matching(
         scoped(select(Household.id).where(Household.anonymised_at.is_(None)), user), query
     )
+    # A child in no household yet has no search key: fold its name here, the same way, so
+    # "zoe" finds "Zoë" (the database's lower() keeps the accents).
+    unlinked = [
+        pupil_id
+        for pupil_id, first, last, klass in db.session.execute(
+            select(Pupil.id, Pupil.first_name, Pupil.last_name, SchoolClass.name)
+            .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
+            .where(Pupil.left_on.is_(None), ~Pupil.households.any())
+        )
+        if all(term in search.fold(f"{first} {last} {klass or ''}") for term in terms)
+    ][:limit]
     stmt = (
         select(Pupil)
         .where(Pupil.left_on.is_(None))
         .where(
             or_(
                 Pupil.id.in_(select(Pupil.id).join(Pupil.households).where(Household.id.in_(in_households))),
-                ~Pupil.households.any()
-                & func.lower(Pupil.last_name + " " + Pupil.first_name).contains(terms[0], autoescape=True),
+                Pupil.id.in_(unlinked or [-1]),
                 Pupil.external_key == query.strip(),
             )
         )
