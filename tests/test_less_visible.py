@@ -180,3 +180,29 @@ def test_the_list_takes_the_same_number_of_queries_for_10_or_60_families(app, cl
     assert small == large
     assert small_view == large_view
     assert large <= 12
+
+
+def test_above_many_families_the_list_takes_the_same_queries_and_gives_the_same_list(
+    app, client, monkeypatch, school
+):
+    """Above summary.MANY families a read takes the whole school's rows: the same bounded count."""
+    from school.accounts.models import User
+    from school.visibility import summary
+
+    def run_list():
+        with app.app_context():
+            result = queries.less_visible(db.session.get(User, school["care"]))
+            return [(row.id, [s.code for s in row.signals]) for row in result.rows], result.flagged
+
+    in_app(app, lambda: _families(60, school["3A"], 0))
+    login(client, app, school["care"])
+    below_view = _count(app, lambda: client.get("/less-visible"))
+    below = _count(app, run_list)
+    below_list = run_list()
+    for module in (summary, queries):  # 60 families and more: the large path
+        monkeypatch.setattr(module, "MANY", 20)
+    above_view = _count(app, lambda: client.get("/less-visible"))
+    above = _count(app, run_list)
+    assert run_list() == below_list and below_list[1] >= 60
+    assert above == below <= 12
+    assert above_view == below_view
