@@ -184,6 +184,15 @@ def test_mapping_is_guessed_from_known_column_names():
     assert mapping["caregiver1_phone"] is None
 
 
+@pytest.mark.parametrize("column", ["Rijksregisternummer leerling", "rijksregisternummer", "INSZ"])
+def test_the_national_register_number_is_never_taken_as_the_pupil_key(column):
+    """Privacy: a column with the national register number is not mapped by itself to anything."""
+    mapping = guess_mapping([column, "Voornaam", "Naam", "Klas"])
+    assert column not in mapping.values()
+    assert mapping["external_key"] is None
+    assert mapping["first_name"] == "Voornaam"
+
+
 def test_the_remembered_mapping_wins_where_its_columns_exist():
     headers = ["Nr", "Voornaam", "Naam", "Groep"]
     mapping = guess_mapping(headers, {"external_key": "Nr", "class_name": "Groep", "birth_date": "Gone"})

@@ -271,7 +271,8 @@ _SYNONYMS = {
         "external key",
         "numero",
         "matricule",
-        "rijksregisternummer leerling",
+        # Never the national register number (rijksregisternummer / INSZ): the school's own
+        # pupil number is the key, and the national number is not stored here.
         "code",
     ),
     "first_name": ("voornaam", "voornaam leerling", "first name", "prenom", "roepnaam"),
