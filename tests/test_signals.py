@@ -178,6 +178,57 @@ def test_only_via_go_between_at_the_threshold():
 # thresholds ------------------------------------------------------------------------------------
 
 
+def test_only_formal_min_is_a_threshold():
+    t = replace(T, only_formal_min=5)
+    assert codes(base(recent=Recent(reached=4, oral=4)), t) == []
+    assert codes(base(recent=Recent(reached=5, oral=5)), t) == ["only_formal"]
+
+
+def test_only_concerns_min_is_a_threshold():
+    t = replace(T, only_concerns_min=4)
+    assert codes(base(recent=Recent(reached=3, oral=3, informal=3, concern=3)), t) == []
+    assert codes(base(recent=Recent(reached=4, oral=4, informal=4, concern=4)), t) == ["only_concerns"]
+
+
+def test_go_between_min_is_a_threshold():
+    t = replace(T, go_between_min=3)
+    assert codes(base(recent=Recent(reached=2, oral=2, informal=2, go_between=2)), t) == []
+    assert codes(base(recent=Recent(reached=3, oral=3, informal=3, go_between=3)), t) == [
+        "only_via_go_between"
+    ]
+
+
+def test_unanswered_days_is_a_threshold():
+    t = replace(T, unanswered_days=20)
+
+    def one_attempt(days_ago: int):
+        day = TODAY - dt.timedelta(days=days_ago)
+        return base(unanswered=1, first_unanswered_on=day, last_unanswered_on=day)
+
+    assert codes(one_attempt(19), t) == []
+    assert codes(one_attempt(20), t) == ["unanswered_attempts"]
+    assert codes(one_attempt(14)) == ["unanswered_attempts"]  # the default, for contrast
+
+
+def test_no_agreement_days_is_a_threshold():
+    t = replace(T, no_agreement_days=60)
+    s = base(agreements=())
+    assert codes(replace(s, today=SEPT_1 + dt.timedelta(days=59)), t) == []
+    assert codes(replace(s, today=SEPT_1 + dt.timedelta(days=60)), t) == ["no_agreement"]
+    assert codes(replace(s, today=SEPT_1 + dt.timedelta(days=59))) == ["no_agreement"]  # default 45
+
+
+def test_recent_days_is_a_threshold(ctx):
+    h = household()
+    agreement(h, "report", occasion="rapport")
+    moment(h, "gate_conversation", dt.date(2026, 9, 15))  # a talk, before any of these windows
+    moment(h, "official_letter", dt.date(2026, 10, 1), reach=Reach.ONE_WAY)  # 50 days before TODAY
+    moment(h, "report", dt.date(2026, 11, 12), reach=Reach.ONE_WAY)
+    for days, fires in ((49, False), (50, True)):
+        t = replace(T, recent_days=days)
+        assert ("only_written" in codes(summarise(h, recent_days=t.recent_days), t)) is fires, days
+
+
 def test_thresholds_from_stored_values_ignore_invalid_ones():
     t = Thresholds.from_mapping({"recent_days": 90, "start_period_days": -1, "only_written_min": "3",
                                  "go_between_min": True, "unknown": 5})
