@@ -227,6 +227,43 @@ def test_idle_and_absolute_session_limits(app, client, login_as, key, age):
     assert client.get("/contacts/log").status_code == 302
 
 
+def test_an_htmx_request_after_the_session_ended_redirects_the_whole_page(app, client, login_as):
+    """Not the login page swapped into a region: an HX-Redirect to it, back to the page the user was on."""
+    import time
+    from urllib.parse import parse_qs, urlsplit
+
+    login_as("director")
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - 61 * 60
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost/dashboard/?level=lager"}
+    response = client.get("/dashboard/?level=kleuter", headers=headers)
+    assert response.status_code == 401
+    assert "Location" not in response.headers
+    assert "HX-Request" in response.headers["Vary"]
+    target = urlsplit(response.headers["HX-Redirect"])
+    assert target.path == "/login"
+    assert parse_qs(target.query) == {"next": ["/dashboard/?level=lager"]}
+    assert b"<form" not in response.data
+    # the login page then says why
+    assert "Je sessie is afgelopen" in client.get("/login").get_data(as_text=True)
+
+    # never logged in (Flask-Login's own check), and an htmx form post: the same
+    fresh = app.test_client()
+    posted = fresh.post("/contacts/log", data={}, headers={**headers,
+                                                           "HX-Current-URL": "http://localhost/contacts/log"})
+    assert posted.status_code == 401
+    assert parse_qs(urlsplit(posted.headers["HX-Redirect"]).query) == {"next": ["/contacts/log"]}
+    # a page of another site is never where the login leads
+    elsewhere = fresh.get("/dashboard/", headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"})
+    assert elsewhere.status_code == 401 and elsewhere.headers["HX-Redirect"] == "/login"
+    # a boosted navigation or a plain request still gets the ordinary redirect
+    boosted = fresh.get("/dashboard/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    plain = fresh.get("/dashboard/?level=lager")
+    assert boosted.status_code == plain.status_code == 302
+    assert "HX-Redirect" not in plain.headers
+    assert parse_qs(urlsplit(plain.headers["Location"]).query) == {"next": ["/dashboard/?level=lager"]}
+
+
 def test_activity_keeps_the_session_alive(app, client, login_as):
     import time
 

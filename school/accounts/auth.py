@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, request, session, url_for
+from flask import Flask, Response, flash, make_response, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,7 +38,49 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
     app.before_request(enforce_session_limits)
+
+
+def unauthorized() -> Response:
+    """Not logged in (or no longer): to the login page, and back here afterwards."""
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return to_login()
+
+
+def to_login() -> Response:
+    """The login page, with a safe `next` to come back to.
+
+    An htmx swap must not get the login page inside its region: it gets an
+    HX-Redirect, so the browser goes to the login page as a whole page, and
+    comes back afterwards to the page the user was on (not the fragment's URL).
+    """
+    from school.web import wants_fragment
+
+    fragment = wants_fragment()
+    login = url_for("accounts.login", next=_come_back_to(fragment))
+    if not fragment:
+        return redirect(login)
+    response = make_response("", 401)
+    response.headers["HX-Redirect"] = login
+    response.vary.add("HX-Request")
+    return response
+
+
+def _come_back_to(fragment: bool) -> str | None:
+    """Where to go after logging in: a path on this site, or nothing."""
+    from school.accounts.views import safe_next
+
+    if fragment:
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.netloc and current.netloc != request.host:
+            return None
+        target = current.path + (f"?{current.query}" if current.query else "")
+    elif request.method == "GET":
+        target = request.full_path.removesuffix("?")
+    else:
+        return None
+    return safe_next(target)
 
 
 def start_session() -> None:
@@ -60,8 +103,7 @@ def enforce_session_limits():
         logout_user()
         session.clear()
         flash(_("Your session has ended. Please log in again."), "info")
-        back = request.full_path if request.method == "GET" else None
-        return redirect(url_for("accounts.login", next=back))
+        return to_login()
     session["seen_at"] = now
     return None
 
