@@ -4,7 +4,8 @@
   whole page or an htmx state — for WCAG 2.1 A and AA; fails on any serious or
   critical violation, naming the rule and the elements.
 - `assert_valid_html(*documents)`: the Nu HTML Checker (npm vnu-jar, run with
-  Java) over full HTML documents in one run; fails on any error.
+  Java) over full HTML documents in one run; fails on any error, on any
+  document it could not check (non-document-error), and when it gave no report.
 Both read their tools from node_modules, which `make test` installs.
 """
 
@@ -50,27 +51,43 @@ def assert_accessible(page) -> None:
 
 def vnu_errors(documents: dict[str, str]) -> list[str]:
     """Run the Nu HTML Checker once over {name: html}; its errors as 'name: message'."""
-    java = shutil.which("java")
-    assert java, "Java is needed for the Nu HTML Checker (make test installs it)"
     with tempfile.TemporaryDirectory() as folder:
-        paths = {}
+        targets = {}
         for index, (name, html) in enumerate(documents.items()):
             path = Path(folder) / f"page{index:03d}.html"
             path.write_text(html, encoding="utf-8")
-            paths[str(path)] = name
-        result = subprocess.run(
-            [java, "-jar", str(VNU), "--format", "json", "--exit-zero-always", *paths],
-            capture_output=True, text=True, timeout=300,
-        )
-    report = json.loads(result.stderr or result.stdout or '{"messages": []}')
+            targets[str(path)] = name
+        return vnu_check(targets)
+
+
+def vnu_check(targets: dict[str, str]) -> list[str]:
+    """The checker's errors over {file or URL: name}, plus any target it did not check."""
+    java = shutil.which("java")
+    assert java, "Java is needed for the Nu HTML Checker (make test installs it)"
+    # --verbose: the checker names each document it checked (stdout); the report is on stderr.
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--format", "json", "--exit-zero-always", "--verbose", *targets],
+        capture_output=True, text=True, timeout=300,
+    )
+    output = result.stderr.strip()
+    # No report at all (Java or the jar failed) must not read as "no errors".
+    assert result.returncode == 0 and output.startswith("{"), (
+        f"the Nu HTML Checker did not run (exit {result.returncode}): {(output or result.stdout)[:500]}")
+    report = json.loads(output)
     errors = []
     for message in report.get("messages", []):
         if HTMX_ATTRIBUTE.match(message.get("message", "")):
             continue
-        if message.get("type") == "error" or message.get("subType") == "fatal":
-            where = paths.get(message.get("url", "").removeprefix("file:"), message.get("url"))
-            errors.append(f"{where}:{message.get('lastLine')}: {message.get('message')} "
-                          f"[{message.get('extract', '').strip()[:80]}]")
+        # "non-document-error": the checker could not read or check a document
+        # (I/O, encoding, an internal error) - that document was not checked.
+        if message.get("type") in ("error", "non-document-error") or message.get("subType") == "fatal":
+            url = message.get("url", "")
+            where = targets.get(url.removeprefix("file:"), targets.get(url, url))
+            errors.append(f"{where}:{message.get('lastLine')}: {message.get('type')}: "
+                          f"{message.get('message')} [{message.get('extract', '').strip()[:80]}]")
+    checked = set(result.stdout.split())
+    errors += [f"{name}: not checked by the Nu HTML Checker" for target, name in targets.items()
+               if target not in checked]
     return errors
 
 
