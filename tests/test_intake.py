@@ -506,6 +506,35 @@ def test_two_stale_forms_that_change_only_an_agreement_conflict(app, make_user, 
         assert rhythms == [7]
 
 
+def test_a_deactivated_contact_person_is_kept_and_shown_as_inactive(app, client, login_as, school):
+    from school.accounts.models import User
+    from school.extensions import db
+    from school.families.models import Household
+
+    login_as("reception")
+    data = intake_data(school, contact_person_id=str(school["bart"]))
+    assert client.post("/families/intake", data=data).status_code == 302
+    with app.app_context():
+        hid = db.session.scalar(select(Household.id))
+        assert db.session.get(Household, hid).contact_person_id == school["bart"]
+        db.session.get(User, school["bart"]).active = False
+        db.session.commit()
+    page = client.get(f"/families/{hid}/edit").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="contact_person_id".*?</select>', page, re.S)[0]
+    option = re.search(rf'<option[^>]*value="{school["bart"]}"[^>]*>([^<]*)</option>', select_html)
+    assert option is not None and "selected" in option[0]
+    assert "Bart Claes" in option[1] and "(inactief)" in option[1]
+    values = form_values(page)
+    assert values["contact_person_id"] == str(school["bart"])
+    values["help_offer"] = "Voorlezen in de klas."
+    values["save"] = "1"
+    assert client.post(f"/families/{hid}/edit", data=values).status_code == 302
+    with app.app_context():
+        assert db.session.get(Household, hid).contact_person_id == school["bart"]  # not swapped
+    # a new intake offers only active staff
+    assert "Bart Claes" not in client.get("/families/intake").get_data(as_text=True)
+
+
 def test_an_edit_submitted_twice_saves_once(app, client, login_as, school):
     from school.extensions import db
     from school.families.models import Household

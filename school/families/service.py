@@ -172,11 +172,24 @@ def contact_form_choices() -> dict[str, list[tuple[int, str]]]:
     return grouped
 
 
-def person_choices() -> list[tuple[int, str]]:
+def person_choices(current: int | None = None) -> list[tuple[int, str]]:
+    """Active staff who can be a fixed contact person, plus the family's `current` one even when
+    that account was switched off: shown as inactive, so saving the form keeps it, never swaps it."""
     users = db.session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_(CONTACT_PERSON_ROLES)).order_by(User.name)
+        select(User)
+        .where(
+            or_(
+                User.active.is_(True) & User.role.in_(CONTACT_PERSON_ROLES),
+                User.id == (current or -1),
+            )
+        )
+        .order_by(User.name)
     ).all()
-    return [(u.id, f"{u.name} · {u.role.label}") for u in users]
+    return [
+        (u.id, f"{u.name} · {u.role.label}" if u.active
+         else _("%(person)s (inactive)", person=f"{u.name} · {u.role.label}"))
+        for u in users
+    ]
 
 
 def topic_choices(include: list[int] = ()) -> list[tuple[int, str]]:

@@ -75,7 +75,7 @@ def _family_form(household=None, **kwargs) -> FamilyForm:
     return FamilyForm(
         class_choices=service.class_choices(),
         form_choices=service.contact_form_choices(),
-        person_choices=service.person_choices(),
+        person_choices=service.person_choices(household.contact_person_id if household is not None else None),
         topic_choices=service.topic_choices(explained),
         **kwargs,
     )
