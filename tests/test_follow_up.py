@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -96,6 +97,39 @@ def test_an_htmx_post_returns_the_region_and_an_event(app, htmx, family):
     assert response.status_code == 200
     assert "follow-up-saved" in response.headers["HX-Trigger"]
     assert response.get_data(as_text=True).lstrip().startswith('<section id="family-reach"')
+
+
+def test_a_resent_form_saves_one_follow_up(app, client, htmx, family):
+    login(client, app, family["teacher"])
+    html = client.get(f"/families/{family['household_id']}/follow-ups/new").get_data(as_text=True)
+    token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', html)[1]
+    first = new_plan(client, family, submission_token=token)
+    again = new_plan(client, family, submission_token=token)  # a double click, a reload of the POST
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    login(htmx, app, family["teacher"])
+    assert new_plan(htmx, family, submission_token=token).status_code == 200
+    (plan,) = follow_ups(app)
+    assert plan.submission_token == token
+    assert audit_actions(app).count("follow_up.created") == 1
+    page = client.get(f"/families/{family['household_id']}").get_data(as_text=True)
+    assert "Dit formulier was al bewaard; er is niets dubbel bewaard." in page
+    # A new form is a new token: a second plan on purpose is saved.
+    assert new_plan(client, family, submission_token="another-token-" + "x" * 20).status_code == 302
+    assert len(follow_ups(app)) == 2
+
+
+def test_somebody_else_s_token_is_refused(app, client, family):
+    login(client, app, family["teacher"])
+    assert new_plan(client, family, submission_token="shared-token-" + "y" * 20).status_code == 302
+    care = app.test_client()
+    login(care, app, family["care"])
+    response = new_plan(care, family, submission_token="shared-token-" + "y" * 20)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Dit formulier werd al gebruikt." in html
+    assert 'name="submission_token" type="hidden" value="shared-token-' not in html  # a fresh one
+    assert len(follow_ups(app)) == 1
 
 
 @pytest.mark.parametrize(("data", "message"), [

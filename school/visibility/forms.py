@@ -6,10 +6,11 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from school import schoolyear
-from school.forms import DayField, SchoolForm
+from school.contacts.forms import new_token
+from school.forms import TOKEN_PATTERN, DayField, SchoolForm
 from school.visibility.models import Approach, FollowUpStatus
 from school.visibility.signals import CODES, LIMITS, SIGNAL_TITLES
 
@@ -34,6 +35,8 @@ class DueDate:
 
 
 class FollowUpForm(SchoolForm):
+    # A page rendered before tokens existed sends none: it is saved as before, without the check.
+    submission_token = HiddenField(validators=[Optional(), Regexp(TOKEN_PATTERN)])
     signal_code = SelectField(_l("Because of"), choices=[], validate_choice=True)
     # A select always sends one of its choices (checked by validate_choice); a
     # `required` flag would ask the browser for a placeholder option it never needs.
@@ -55,12 +58,15 @@ class FollowUpForm(SchoolForm):
         self.signal_code.choices = [("", _l("no particular signal"))] + [
             (code, SIGNAL_TITLES[code]) for code in CODES
         ]
+        if "submission_token" in self._fields and not self.submission_token.data:
+            self.submission_token.data = new_token()
 
 
 STATUS_CHOICES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS, FollowUpStatus.CLOSED)
 
 
 class FollowUpEditForm(FollowUpForm):
+    submission_token = None  # an edit changes a saved follow-up (its `version` guards it): no token
     status = SelectField(_l("Status"), choices=[])
     closing_reason = TextAreaField(
         _l("Reason for closing"), validators=[Length(max=NOTE_MAX)], filters=[_strip], render_kw={"rows": 2},

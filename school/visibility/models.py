@@ -86,6 +86,9 @@ class FollowUp(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # One per rendered "new follow-up" form, so a resent POST saves once (as contact moments do).
+    # None for follow-ups made elsewhere (the demo, older rows).
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __mapper_args__ = {"version_id_col": version}
 

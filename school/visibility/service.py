@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from school.accounts.models import User
@@ -152,17 +153,48 @@ def record_family_view(household: Household) -> None:
 # --- follow-ups ---------------------------------------------------------------
 
 
+class AlreadyUsed(ValueError):
+    """The submission token belongs to somebody else's follow-up."""
+
+
+def follow_up_by_token(token: str | None, user: User) -> FollowUp | None:
+    """The follow-up an earlier send of the same form saved (None without a token).
+
+    Raises AlreadyUsed when that follow-up is somebody else's: a token is one
+    user's, for one rendered form.
+    """
+    if not token:
+        return None
+    found = db.session.scalar(select(FollowUp).where(FollowUp.submission_token == token))
+    if found is not None and found.created_by_id != user.id:
+        raise AlreadyUsed(token)
+    return found
+
+
 def create_follow_up(
     household: Household, *, owner: User, approach: Approach, due_on: dt.date | None,
-    note: str | None, signal_code: str | None, created_by: User,
+    note: str | None, signal_code: str | None, created_by: User, token: str | None = None,
 ) -> FollowUp:
+    """A new follow-up; commits. A resend of the same form (same `token`) saves nothing new
+    and returns the follow-up the first send saved (check `follow_up_by_token` first to tell)."""
+    earlier = follow_up_by_token(token, created_by)
+    if earlier is not None:
+        return earlier
     follow_up = FollowUp(
         household_id=household.id, owner_id=owner.id, approach=approach, due_on=due_on,
         note=(note or "").strip() or None, signal_code=signal_code or None, created_by_id=created_by.id,
-        status=FollowUpStatus.OPEN,
+        status=FollowUpStatus.OPEN, submission_token=token or None,
     )
     db.session.add(follow_up)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same form arrived twice at once: the other request saved it.
+        db.session.rollback()
+        earlier = follow_up_by_token(token, created_by)
+        if earlier is None:
+            raise
+        return earlier
     audit.record(
         "follow_up.created", object_type="follow_up", object_id=follow_up.id, household_id=household.id,
         signal=signal_code, owner=owner.id,

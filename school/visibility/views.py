@@ -9,6 +9,7 @@ from flask_login import current_user
 from school import schoolyear
 from school.accounts.auth import roles_required, signed_in
 from school.accounts.models import Role, User
+from school.contacts.forms import new_token
 from school.extensions import db
 from school.families.scope import get_household_or_404
 from school.visibility import queries, service
@@ -127,15 +128,30 @@ def new_follow_up(household_id: int):
             form.approach.data = reach.suggestions[0].approach.value
     if form.validate_on_submit():
         owner = next((u for u in owners if u.id == form.owner.data), None)
-        if owner is None:
-            form.owner.errors.append(_("Choose a colleague from the list."))
-        else:
-            service.create_follow_up(
-                household, owner=owner, approach=Approach(form.approach.data), due_on=form.due_on.data,
-                note=form.note.data, signal_code=form.signal_code.data or None, created_by=user,
-            )
-            flash(_("Follow-up planned for %(name)s.", name=household.display_name), "success")
-            return _saved(household.id, "follow-up-saved")
+        token = form.submission_token.data or None
+        try:
+            earlier = service.follow_up_by_token(token, user)
+            if earlier is not None:
+                # A resend (a double click, a reload of the POST): the first send saved it.
+                flash(_("This form was already saved; nothing was saved twice."), "info")
+                return _saved(earlier.household_id, "follow-up-saved")
+            if owner is None:
+                form.owner.errors.append(_("Choose a colleague from the list."))
+            else:
+                service.create_follow_up(
+                    household, owner=owner, approach=Approach(form.approach.data), due_on=form.due_on.data,
+                    note=form.note.data, signal_code=form.signal_code.data or None, created_by=user,
+                    token=token,
+                )
+                flash(_("Follow-up planned for %(name)s.", name=household.display_name), "success")
+                return _saved(household.id, "follow-up-saved")
+        except service.AlreadyUsed:
+            form.submission_token.errors = [*form.submission_token.errors, "in use"]
+    if form.submission_token.errors:
+        # Not the user's doing (a hidden field): say so where it is seen, with a fresh form to send.
+        form.signal_code.errors = [*form.signal_code.errors,
+                                   _("This form was already used. Reload the page and try again.")]
+        form.submission_token.data = new_token()
     status = 422 if form.is_submitted() else 200
     return render("visibility/follow_up_form.html", form=form, household=household, follow_up=None,
                   reach=reach, conflict=None, status=status)
