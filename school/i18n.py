@@ -56,6 +56,27 @@ def percent(share: float | None) -> str:
     return written
 
 
+_NUMBERS: dict[tuple[str, int], str] = {}
+
+
+def num(value: object) -> str:
+    """A count as the interface language writes it: 3.024 in Dutch, 3,024 in English, 3 024 in French.
+
+    Below 1000 every language writes the digits alone (no Babel call: a dashboard writes many).
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int) and -1000 < value < 1000:
+        return str(value)
+    key = (str(get_locale()), value)
+    written = _NUMBERS.get(key)
+    if written is None:
+        if len(_NUMBERS) > 10_000:
+            _NUMBERS.clear()
+        written = _NUMBERS[key] = format_decimal(value)
+    return written
+
+
 def _ngettext(singular: str, plural: str, num: int) -> str:
     """Templates' ngettext: the count written the locale's way (3.024 in Dutch, 3 024 in French)."""
     text = get_translations().ungettext(singular, plural, num)
@@ -78,6 +99,7 @@ def init_app(app: Flask) -> None:
         return format_date(value, fmt) if value else ""
 
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["num"] = num
     app.jinja_env.globals.update(
         language_name=language_name, LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale
     )

@@ -607,6 +607,54 @@ def test_the_print_view_renders_for_a4(app, client, school):
     assert "@page { size: A4" in dashboard_css and "@media print" in dashboard_css
 
 
+NNBSP = "\u202f"  # French groups thousands with a narrow no-break space
+
+
+@pytest.mark.parametrize(("locale", "goal_text", "written"), [
+    ("nl", "3.024 van 4.000 gezinnen", "3.024"),
+    ("en", "3,024 of 4,000 families", "3,024"),
+    ("fr", f"3{NNBSP}024 familles sur 4{NNBSP}000", f"3{NNBSP}024"),
+])
+def test_counts_of_a_thousand_and_more_are_written_the_locale_way(app, client, school, monkeypatch,
+                                                                  locale, goal_text, written):
+    from school.dashboard import queries
+
+    real_build = queries.build
+
+    def big_school(user, filters, classes):
+        d = real_build(user, filters, classes)
+        tailored = d.goal("tailored_contact")
+        tailored.done, tailored.total = 3024, 4000
+        d.classes[0].families = 3024
+        d.follow_ups.done = 3024
+        d.balances[0].parts[0].count = 3024
+        d.weeks[0].counts[QUADRANTS[0]] = 3024
+        return d
+
+    monkeypatch.setattr(queries, "build", big_school)
+    login(client, app, school["director"])
+    html = client.get("/dashboard/", headers={"Accept-Language": locale}).get_data(as_text=True)
+    assert "3024" not in html.replace('data-count="3024"', "").replace('data-done="3024"', "")
+    assert goal_text in html.split('id="goal-tailored-contact"')[1].split("</article>")[0]
+    assert f'<td class="num">{written}</td>' in html.split(f'id="heat-class-{school["3A"]}"')[1]
+    assert f'data-count="3024">{written}</dd>' in html  # follow-ups done
+    assert f"<strong>{written}</strong>" in html.split('id="balance-initiative"')[1]
+    assert f'<td class="num">{written}</td>' in html.split('id="trend-table"')[1]
+
+
+def test_the_num_filter_below_and_above_a_thousand(app):
+    from flask_babel import force_locale
+
+    from school.i18n import num
+
+    with app.test_request_context("/"):
+        for locale, expected in (("nl", "1.000.000"), ("en", "1,000,000"), ("fr", f"1{NNBSP}000{NNBSP}000")):
+            with force_locale(locale):
+                assert num(1_000_000) == expected
+                assert num(999) == "999" and num(0) == "0"
+                assert num(None) == ""
+
+
 def test_no_inline_script_or_style_and_the_charts_have_a_text_alternative(app, client, school):
     login(client, app, school["director"])
     html = client.get("/dashboard/").get_data(as_text=True)
