@@ -134,6 +134,12 @@ def test_each_action_leaves_exactly_one_event_and_none_holds_a_note(app, make_us
         "confidential": "y",
         "version": "1",
     }
+    # Opening the contact to correct it shows the family's data: one view of that family.
+    assert director.get(f"/contacts/moments/{event.object_id}/edit").status_code == 200
+    viewed = trail.expect("family.viewed")
+    assert (viewed.object_type, viewed.object_id, viewed.household_ref, viewed.detail) == (
+        "household", household_id, str(household_id), {"page": "contact_edit"}
+    )
     assert director.post(f"/contacts/moments/{event.object_id}/edit", data=edit).status_code == 302
     trail.expect("contact.updated")
     assert director.post(f"/contacts/moments/{event.object_id}/remove").status_code == 302
@@ -155,6 +161,12 @@ def test_each_action_leaves_exactly_one_event_and_none_holds_a_note(app, make_us
         "signal_code": "",
         "version": "1",
     }
+    # Opening the follow-up shows the plan and the family: one view of that family.
+    assert director.get(f"/follow-ups/{event.object_id}").status_code == 200
+    viewed = trail.expect("family.viewed")
+    assert (viewed.object_type, viewed.object_id, viewed.household_ref, viewed.detail) == (
+        "household", school.inside, str(school.inside), {"page": "follow_up"}
+    )
     assert director.post(f"/follow-ups/{event.object_id}", data=change).status_code == 302
     trail.expect("follow_up.updated")
 

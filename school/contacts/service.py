@@ -204,6 +204,11 @@ def _remove(moments: list[ContactMoment], user: User) -> None:
     visibility.after_contacts_removed(moments)
 
 
+def record_moment_view(moment: ContactMoment) -> None:
+    """Opening a contact to correct it shows the family's data: a view of the family, audited; commits."""
+    visibility.record_family_view(moment.household, page="contact_edit")
+
+
 def update_moment(
     user: User, moment: ContactMoment, *, version: int | None, form: ContactForm, **changes
 ) -> ContactMoment:

@@ -461,6 +461,7 @@ def edit_moment(moment_id: int):
         form.caregiver_id.data = str(moment.caregiver_id or "")
         form.pupil_id.data = str(moment.pupil_id or "")
         form.version.data = str(moment.version)
+        service.record_moment_view(moment)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

@@ -185,6 +185,7 @@ def edit_follow_up(follow_up_id: int):
         form.status.data = follow_up.status.value
         form.signal_code.data = follow_up.signal_code or ""
         form.version.data = str(follow_up.version)
+        service.record_family_view(household, page="follow_up")  # the plan and the family's name
     conflict = None
     status = 200
     if form.validate_on_submit():
