@@ -34,7 +34,7 @@ def _share(value: int | None) -> str:
 def header() -> list[str]:
     return [
         _("Class"), _("Level"), _("Families"),
-        _("Contact op maat (families)"), _("Contact op maat (%)"),
+        _("Tailored contact (families)"), _("Tailored contact (%)"),
         *[_("Reached: %(quadrant)s (%%)", quadrant=q.label) for q in QUADRANTS],
         _("Reached in any way (%)"), _("Contacts that reached the family"), _("Personal conversations"),
         _("Flagged families"), _("Flagged, with a follow-up plan"),
