@@ -214,6 +214,13 @@ def journeys(browser, school):
         journey.close()
 
 
+def wtforms_text(locale: str, msgid: str) -> str:
+    """A message of WTForms' own validators (DataRequired, ...) in `locale`, as Flask-WTF shows it."""
+    from wtforms.i18n import get_translations
+
+    return get_translations([locale]).gettext(msgid)
+
+
 def moments_of(school: School, household_id: int):
     from school.contacts.models import ContactMoment
     from school.extensions import db
@@ -497,8 +504,9 @@ def test_admin_creates_a_teacher_and_assigns_a_class(journeys, browser, school):
     # saving without a name or password: each field says why
     page.get_by_role("button", name=t("Save"), exact=True).click()
     j.check()
-    assert_announced(page, "#name", "")
-    assert_announced(page, "#password", "")
+    required = wtforms_text(j.locale, "This field is required.")
+    assert_announced(page, "#name", required)
+    assert_announced(page, "#password", required)
     j.record_live("new account refused")
     page.get_by_label(t("Name"), exact=True).fill("Tom Nieuw")
     page.get_by_label(t("E-mail address")).fill("tom.nieuw@delinde.example")
@@ -514,9 +522,12 @@ def test_admin_creates_a_teacher_and_assigns_a_class(journeys, browser, school):
     row.get_by_role("link", name="Tom Nieuw").click()
     j.check(record=True)
     page.locator("#user-form").get_by_label(school.teacher_class, exact=True).check()
+    j.check()  # the class ticked
     page.get_by_role("button", name=t("Save"), exact=True).click()
     page.wait_for_load_state("load")
-    page.goto(j.url("/admin/users"))
+    j.check()
+    j.record_live("account with a class")
+    j.goto("/admin/users")
     expect(page.locator("#user-list tr", has_text="Tom Nieuw")).to_contain_text(school.teacher_class)
     j.finish()
 
@@ -629,6 +640,121 @@ def test_login_and_the_gate_log_with_the_keyboard_alone(journeys, school):
     # and the next Tab goes on from there, not from the top of the page
     focus = tab(page)
     assert page.evaluate("!!document.activeElement.closest('#saved-contact, #log-area')"), focus
+    j.finish()
+
+
+def choose_with_arrows(page, select_id: str, wanted: str, limit: int = 30, settle=None) -> None:
+    """On a focused <select>, ArrowDown until the option whose text contains `wanted` is chosen.
+
+    `settle` waits after each key for what the change started (the dashboard's
+    filters reload the figures on every change, and a newer one aborts the older).
+    """
+    for _ in range(limit):
+        if wanted in page.evaluate(f"document.getElementById('{select_id}').selectedOptions[0].text"):
+            return
+        focus = tab(page, "ArrowDown")
+        assert focus["id"] == select_id, focus
+        if settle:
+            settle()
+    raise AssertionError(f"{wanted!r} is not an option of #{select_id}")
+
+
+def type_date(page, field_id: str, day: dt.date) -> None:
+    """Type a date into the focused date field, part by part (each part moves on by itself).
+
+    Chromium orders the parts by its own language, not the page's: day first
+    where it speaks Dutch, month first in English. Try day first; if the field
+    did not get the date, Shift+Tab back to the first part and type month first.
+    """
+    for order in ("%d%m%Y", "%m%d%Y"):
+        page.keyboard.type(day.strftime(order))
+        if page.locator(f"#{field_id}").input_value() == day.isoformat():
+            return
+        for _ in range(2):
+            assert tab(page, "Shift+Tab")["id"] == field_id
+    raise AssertionError(f"#{field_id} did not take {day} from the keyboard")
+
+
+def test_a_follow_up_planned_with_the_keyboard_alone(journeys, school):
+    from school.extensions import db
+    from school.visibility.models import FollowUp
+
+    def latest():
+        row = db.session.scalars(select(FollowUp).order_by(FollowUp.id.desc())).first()
+        return row and (row.id, row.household_id, row.owner.name, row.approach.value, row.due_on, row.note)
+
+    j = journeys("nl")
+    page, t = j.page, j.t
+    j.log_in(school.emails["zorg"])
+    before = in_app(school, latest)
+    j.goto("/less-visible?without_plan=1")
+    # the first family's "Plan a follow-up" link, with Tab and Enter
+    tab_to(page, lambda f: f["tag"] == "A" and f["text"].startswith(t("Plan a follow-up")), limit=80)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    j.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Plan a follow-up"))
+    household_id = family_id(page)
+    # each field in turn: the owner and the approach with the arrow keys, the date and the plan typed
+    tab_to(page, lambda f: f["id"] == "owner")
+    choose_with_arrows(page, "owner", "Veerle Smets")
+    tab_to(page, lambda f: f["id"] == "approach", limit=3)
+    choose_with_arrows(page, "approach", t("home visit"))
+    tab_to(page, lambda f: f["id"] == "due_on", limit=3)
+    due = dt.date.today() + dt.timedelta(days=9)
+    type_date(page, "due_on", due)
+    tab_to(page, lambda f: f["id"] == "note", limit=5)
+    page.keyboard.type("Huisbezoek met de brugfiguur")
+    save = tab_to(page, lambda f: f["tag"] == "BUTTON", limit=3)
+    assert save["text"] == t("Save")
+    with page.expect_navigation(url=re.compile(rf"/families/{household_id}(#family-reach)?$")):
+        page.keyboard.press("Enter")
+    j.check(record=True)
+    saved = in_app(school, latest)
+    assert saved != before
+    assert saved[1:] == (household_id, "Veerle Smets", "home_visit", due, "Huisbezoek met de brugfiguur")
+    expect(page.locator("#family-reach .follow-up").first).to_contain_text(t("home visit"))
+    j.finish()
+
+
+def test_the_dashboard_filters_with_the_keyboard_alone(journeys, school):
+    j = journeys("nl")
+    page, t = j.page, j.t
+    j.log_in(school.emails["directie"])
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Contact dashboard"))
+    page.evaluate("window.__sameDocument = true")
+    # the level: an arrow key changes it, the figures follow, the focus stays on the filter
+    tab_to(page, lambda f: f["id"] == "filter-level")
+    choose_with_arrows(page, "filter-level", t("Primary (lager)"), settle=j.settle)
+    expect(page).to_have_url(re.compile(r"level=lager"))
+    j.check(record=True)
+    expect(page.locator("#filter-level")).to_be_focused()
+    assert page.evaluate(FOCUS)["ring"]
+    # the class, the next stop
+    focus = tab(page)
+    assert focus["id"] == "filter-class", focus
+    choose_with_arrows(page, "filter-class", school.teacher_class, settle=j.settle)
+    expect(page).to_have_url(re.compile(r"class=\d+"))
+    expect(page.locator("#dashboard-live")).to_contain_text(t("The figures are updated:"))
+    j.check(record=True)
+    expect(page.locator("#filter-class")).to_be_focused()
+    assert page.evaluate(FOCUS)["ring"]
+    # "Show" is a stop too; Enter on it keeps the filters
+    focus = tab(page)
+    assert focus["tag"] == "BUTTON" and focus["text"] == t("Show"), focus
+    page.keyboard.press("Enter")
+    j.settle()
+    expect(page).to_have_url(re.compile(r"level=lager.*class=\d+|class=\d+.*level=lager"))
+    # the button was swapped out: the focus went to the new figures' first heading, not to the top
+    focus = page.evaluate(FOCUS)
+    assert focus["tag"] == "H2" and focus["ring"] and page.evaluate(
+        "!!document.activeElement.closest('#dashboard-view')"), focus
+    # back up to the print view with Shift+Tab, and Enter
+    tab_to(page, lambda f: f["id"] == "dashboard-print-link", limit=10, key="Shift+Tab")
+    with page.expect_navigation(url=re.compile(r"/dashboard/print\?.*class=\d+")):
+        page.keyboard.press("Enter")
+    j.check(record=True)
+    assert page.evaluate("window.__sameDocument || false") is False  # a real page
     j.finish()
 
 
