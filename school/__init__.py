@@ -70,6 +70,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def _lock_timeout(app: Flask) -> None:
+    """How long a request waits for another's lock before it answers "try again" (503).
+
+    SQLite: the driver's busy timeout. PostgreSQL: the session's lock_timeout, so a
+    row held by another transaction does not keep the request waiting until the
+    server kills the worker; the error it raises (SQLSTATE 55P03) is an
+    OperationalError, which school.web answers like a busy SQLite file.
+    """
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    seconds = app.config.get("DATABASE_LOCK_TIMEOUT") or app.config["SQLITE_BUSY_TIMEOUT"]
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = dict(options.get("connect_args", {}))
+    if uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT"])
+    elif uri.startswith("postgresql"):
+        setting = f"-c lock_timeout={max(1, round(float(seconds) * 1000))}"
+        given = connect_args.get("options", "")
+        if "lock_timeout" not in given:
+            connect_args["options"] = f"{given} {setting}".strip()
+    else:
+        return
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def _configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
@@ -80,11 +105,7 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     else:
         app.config.from_mapping(test_config)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
-    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        timeout = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]}
-        options["connect_args"] = {**timeout, **options.get("connect_args", {})}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    _lock_timeout(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("TESTING"):
         app.jinja_env.undefined = StrictUndefined

@@ -24,6 +24,9 @@ DEFAULTS: dict[str, object] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Seconds a SQLite writer waits for another's write lock before giving up.
     "SQLITE_BUSY_TIMEOUT": 5.0,
+    # Seconds a PostgreSQL statement waits for another's row or table lock (lock_timeout);
+    # None: the same as SQLITE_BUSY_TIMEOUT. Past it the request answers "try again" (503).
+    "DATABASE_LOCK_TIMEOUT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # False: Secure whenever the request came over HTTPS (school.accounts.auth); True: always.
