@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from school.families import roster
@@ -248,6 +252,19 @@ def test_dates(text, day):
 def test_bad_dates(text):
     with pytest.raises(ValueError):
         roster.parse_date(text, TODAY)
+
+
+def test_cells_are_nfc_and_overlong_or_control_characters_are_row_errors():
+    data = ("Stamboeknummer;Voornaam;Naam;Voornaam ouder 1\r\n"
+            "1;Zoe\u0308;Celik;Ays\u0327e\r\n"
+            f"2;{'x' * 101};Celik;\r\n"
+            "3;Lena\x1b;Peeters;Tom\x07\r\n").encode()
+    table = read_roster(data, "x.csv")
+    rows = rows_from_table(table, guess_mapping(table.headers), dt.date(2026, 1, 1))
+    assert (rows[0].first_name, rows[0].caregivers[0].first_name, rows[0].errors) == ("Zoë", "Ayşe", [])
+    assert [p.code for p in rows[1].errors] == ["too_long"] and len(rows[1].first_name) == 100
+    assert [p.code for p in rows[2].errors] == ["control_character", "control_character"]
+    assert "\x1b" not in rows[2].first_name
 
 
 def test_cp1252_question_marks_are_warned_about():
@@ -639,3 +656,73 @@ def test_an_upload_larger_than_the_app_accepts_gets_the_roster_message_with_csrf
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert "groter dan 5 MB" in html and 'id="roster-upload"' in html
+
+
+# --- hostile cells ----------------------------------------------------------------------------
+
+HOSTILE_PIECES = [
+    "\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x85", "\t", "\n", "\r\n", "\r",
+    "\u202e", "\u202d", "\u2066", "\u2069", "\u200f", "\u200b", "\ufeff", "\u00a0", "\u2028", "\u3000",
+    "\ufffd", "\ufffe", "\uffff", "e\u0301", "Zoe\u0308", "n\u0303", "A\u030a", "\u212b", "\u2126",
+    "\u1100\u1161",
+    "مرحبا", "👨\u200d👩\u200d👧", "<b>x</b>", '"', ";", ",", "?", " ", "Ayşe", "Çelik",
+]
+hostile_cell = st.one_of(
+    st.lists(st.sampled_from(HOSTILE_PIECES), min_size=1, max_size=5).map("".join),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.builds(lambda s, n: (s * n)[:n], st.sampled_from(["x", "é", "e\u0301", "😀", "\u202e"]),
+              st.sampled_from([99, 100, 101, 200, 10_000])),
+)
+_example = itertools.count()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(hostile_cell, hostile_cell, hostile_cell), min_size=1, max_size=4))
+def test_hostile_cells_are_imported_as_nfc_text_or_shown_as_row_errors(app, client, login_as, rows):
+    """NUL, control characters, decomposed accents, bidi overrides, very long names: every row is either
+    imported exactly as its NFC text (stripped) or shown as a row error in the preview; never a 500."""
+    import unicodedata
+
+    from school.extensions import db
+    from school.families.models import Pupil
+    from school.forms import UNSTORABLE
+
+    if not getattr(client, "_logged_in", False):
+        login_as("reception")
+        client._logged_in = True
+    n = next(_example)
+    keys = [f"K{n}-{i}" for i in range(len(rows))]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Stamboeknummer", "Voornaam", "Naam", "Klas", "Voornaam ouder 1"])
+    for key, (first, last, caregiver) in zip(keys, rows, strict=True):
+        writer.writerow([key, first, last, "1A", caregiver])
+    data = out.getvalue().encode("utf-8")
+    response = _upload(client, "hostile.csv", data)
+    if response.status_code == 422:  # the whole file refused (a NUL makes it binary), with the message
+        assert 'id="roster-file-error"' in response.get_data(as_text=True)
+        return
+    assert response.status_code == 302, response.status_code
+    url = response.headers["Location"]
+    preview = client.get(url)
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    response = client.post(url, data={})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    def expected(value: str) -> str:
+        return unicodedata.normalize("NFC", value).strip()
+
+    with app.app_context():
+        for key, (first, last, caregiver) in zip(keys, rows, strict=True):
+            pupil = db.session.scalar(select(Pupil).where(Pupil.external_key == key))
+            if pupil is None:
+                assert re.search(rf'<tr class="roster-error">\s*<td>\d+</td>\s*<td>{key}</td>', html), key
+                continue
+            assert (pupil.first_name, pupil.last_name) == (expected(first), expected(last))
+            names = [c.first_name for h in pupil.households for c in h.caregivers]
+            if expected(caregiver):
+                assert expected(caregiver) in names
+            for stored in [pupil.first_name, pupil.last_name, *names]:
+                assert stored == unicodedata.normalize("NFC", stored) and len(stored) <= 100
+                assert not UNSTORABLE.search(stored)

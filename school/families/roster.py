@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from school.families.search import fold, phone_key
+from school.forms import UNSTORABLE, to_nfc
 
 MAX_BYTES = 5 * 1024 * 1024  # the upload itself
 MAX_UNPACKED = 40 * 1024 * 1024  # what an XLSX may unpack to
@@ -105,12 +106,14 @@ def read_roster(data: bytes, filename: str = "") -> Table:
         raise RosterError("no_rows", _l("The file has a header row but no pupils."))
     if len(rows) - 1 > MAX_ROWS:
         raise RosterError("too_many_rows", _l("The file has more than %(n)d rows.", n=MAX_ROWS))
-    headers = [h.strip() for h in rows[0]]
+    # Every cell as the forms keep typed text: NFC ("Zoe\u0308" and "Zoë" are one name).
+    # Control characters stay in: rows_from_table reports them where they matter.
+    headers = [to_nfc(h).strip() for h in rows[0]]
     if len(headers) > MAX_COLUMNS:
         raise RosterError("too_many_columns", _l("The file has more than %(n)d columns.", n=MAX_COLUMNS))
     headers = _unique_headers(headers)
     width = len(headers)
-    body = [[cell.strip() for cell in (row + [""] * width)[:width]] for row in rows[1:]]
+    body = [[to_nfc(cell).strip() for cell in (row + [""] * width)[:width]] for row in rows[1:]]
     return Table(headers=headers, rows=body, encoding=encoding, delimiter=delimiter)
 
 
@@ -255,6 +258,15 @@ FIELDS: dict[str, tuple[object, bool]] = {
     "caregiver2_email": (_l("Caregiver 2: e-mail"), False),
 }
 REQUIRED = tuple(code for code, (_label, required) in FIELDS.items() if required)
+# What the database keeps of each field: a longer cell is a row error, never cut off.
+MAX_LENGTH = {
+    "external_key": 64,
+    "first_name": 100,
+    "last_name": 100,
+    "class_name": 60,
+    **{f"caregiver{n}_{part}": size for n in (1, 2)
+       for part, size in (("first_name", 100), ("last_name", 100), ("phone", 40), ("email", 254))},
+}
 
 # Column names seen in Informat, Wisa and Smartschool exports (folded).
 _SYNONYMS = {
@@ -415,19 +427,42 @@ def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date
 
     def cell(row: list[str], code: str) -> str:
         i = index.get(code)
-        return row[i].strip() if i is not None and i < len(row) else ""
+        return to_nfc(row[i]).strip() if i is not None and i < len(row) else ""
+
+    def checked(values: dict[str, str], problems: list[Problem]) -> dict[str, str]:
+        """The cells, each refused (a row error) when it holds what no database keeps faithfully or
+        is longer than its column; a refused cell is shown shortened and without the characters."""
+        shown = {}
+        for code, value in values.items():
+            label, size = FIELDS[code][0], MAX_LENGTH.get(code)
+            if UNSTORABLE.search(value):
+                problems.append(Problem("control_character", _l(
+                    "%(field)s contains an invisible control character. Correct it in the file.",
+                    field=label,
+                )))
+                value = UNSTORABLE.sub("\ufffd", value)
+            if size is not None and len(value) > size:
+                problems.append(Problem("too_long", _l(
+                    "%(field)s is longer than %(max)d characters.", field=label, max=size)))
+                value = value[:size]
+            shown[code] = value
+        return shown
 
     seen: dict[str, int] = {}
     result = []
     for number, raw in enumerate(table.rows, start=2):
+        problems: list[Problem] = []
+        own = checked({code: cell(raw, code) for code in ("external_key", "first_name", "last_name",
+                                                           "class_name", "birth_date")}, problems)
         row = RosterRow(
             line=number,
-            external_key=cell(raw, "external_key")[:64],
-            first_name=cell(raw, "first_name")[:100],
-            last_name=cell(raw, "last_name")[:100],
+            external_key=own["external_key"],
+            first_name=own["first_name"],
+            last_name=own["last_name"],
             birth_date=None,
-            class_name=cell(raw, "class_name")[:60],
+            class_name=own["class_name"],
         )
+        row.errors.extend(problems)
         if not row.external_key:
             row.errors.append(Problem("no_key", _l("No pupil number.")))
         elif row.external_key in seen:
@@ -447,8 +482,8 @@ def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date
             row.errors.append(Problem("no_first_name", _l("No first name.")))
         if not row.last_name:
             row.errors.append(Problem("no_last_name", _l("No last name.")))
-        birth = cell(raw, "birth_date")
-        if birth:
+        birth = own["birth_date"]
+        if birth and not problems:
             try:
                 row.birth_date = parse_date(birth, today)
             except ValueError:
@@ -467,13 +502,10 @@ def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date
                     )
                     row.birth_date = None
         for n in (1, 2):
-            caregiver = _caregiver(
-                row,
-                {
-                    part: cell(raw, f"caregiver{n}_{part}")
-                    for part in ("first_name", "last_name", "phone", "email")
-                },
-            )
+            parts = ("first_name", "last_name", "phone", "email")
+            values = checked({f"caregiver{n}_{part}": cell(raw, f"caregiver{n}_{part}") for part in parts},
+                             row.errors)
+            caregiver = _caregiver(row, {part: values[f"caregiver{n}_{part}"] for part in parts})
             if caregiver is not None:
                 row.caregivers.append(caregiver)
         names = [row.first_name, row.last_name] + [f"{c.first_name} {c.last_name}" for c in row.caregivers]
@@ -496,13 +528,13 @@ def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date
 def _caregiver(row: RosterRow, values: dict[str, str]) -> CaregiverRow | None:
     if not any(values.values()):
         return None
-    phone, email = values["phone"][:40] or None, values["email"][:254].lower() or None
+    phone, email = values["phone"] or None, values["email"].lower() or None
     if phone and len(phone_key(phone)) < 6:
         row.warnings.append(
             Problem("bad_phone", _l("Phone number %(value)s is left out: too few digits.", value=phone))
         )
         phone = None
-    if email and not EMAIL.match(email):
+    if email and (len(email) > 254 or not EMAIL.match(email)):  # lower() may lengthen it
         row.warnings.append(
             Problem(
                 "bad_email",
@@ -510,7 +542,7 @@ def _caregiver(row: RosterRow, values: dict[str, str]) -> CaregiverRow | None:
             )
         )
         email = None
-    first, last = values["first_name"][:100], values["last_name"][:100]
+    first, last = values["first_name"], values["last_name"]
     if not first and not last:
         if not (phone or email):
             return None
