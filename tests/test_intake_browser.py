@@ -111,6 +111,16 @@ def test_intake_of_a_family_then_find_it_by_three_letters(app, live_server, desk
         moment = db.session.scalar(select(ContactMoment).where(ContactMoment.household_id == household_id))
         assert moment.form.quadrant is Quadrant.FORMAL_ORAL  # the intake is a formal, oral contact
 
+    # and the family page says so: the intake in the timeline as a formal, oral contact, with who
+    # helped, on the day of the conversation, and counted in the grid's formal-oral cell
+    entry = page.locator(f"#moment-{moment.id}")
+    expect(entry).to_have_class(re.compile(r"\bmoment-formal-oral\b"))
+    expect(entry.locator(".moment-head")).to_contain_text("Inschrijvingsgesprek")
+    expect(entry.locator(".quadrant-tag")).to_have_text("formeel mondeling")
+    expect(entry.locator(".moment-facts")).to_contain_text("met hulp van: professionele tolk")
+    expect(entry.locator("time")).to_have_attribute("datetime", today().isoformat())
+    expect(page.locator("#grid-formal-oral")).not_to_have_class(re.compile(r"\bgrid-empty\b"))
+
     # find the family again: three letters of a child's name, keyboard only
     page.get_by_role("link", name="Gezinnen").first.click()
     search = page.get_by_label("Zoek een gezin", exact=False)

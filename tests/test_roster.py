@@ -340,10 +340,31 @@ def _import(client, name: str, data: bytes | None = None):
     preview = client.get(preview_url)
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
-    mapping = dict(
-        re.findall(r'<select id="(map-[a-z0-9_]+)".*?<option value="([^"]*)" selected', html, re.S)
-    )
+    mapping = selected_mapping(html)
+    assert set(mapping) == {f"map-{code}" for code in roster.FIELDS}
     return preview_url, html, mapping
+
+
+def selected_mapping(html: str) -> dict[str, str]:
+    """What a browser sends for each mapping select: its selected option, else its first one.
+
+    Each select is parsed on its own, so an unmapped one never borrows the next one's choice."""
+    mapping = {}
+    for name, body in re.findall(r'<select id="(map-[a-z0-9_]+)"[^>]*>(.*?)</select>', html, re.S):
+        options = re.findall(r'<option value="([^"]*)"([^>]*)>', body)
+        chosen = [value for value, attrs in options if re.search(r"\bselected\b", attrs)]
+        mapping[name] = (chosen or [value for value, _attrs in options[:1]] or [""])[0]
+    return mapping
+
+
+def test_an_unmapped_column_select_stays_unmapped_in_the_helper():
+    html = (
+        '<select id="map-birth_date" name="map-birth_date"><option value="">-</option>'
+        '<option value="Geboortedatum">Geboortedatum</option></select>'
+        '<select id="map-class_name" name="map-class_name"><option value="">-</option>'
+        '<option value="Klas" selected>Klas</option></select>'
+    )
+    assert selected_mapping(html) == {"map-birth_date": "", "map-class_name": "Klas"}
 
 
 def counts(app):
