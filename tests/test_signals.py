@@ -361,4 +361,4 @@ def test_explanations_exist_in_three_languages_and_never_judge(ctx):
             for s in samples:
                 for sig in evaluate(s):
                     text = sig.explanation.lower() + sig.title.lower()
-                    assert text and not any(word in text for word in FORBIDDEN)
+                    assert text and not any(pattern.search(text) for pattern in FORBIDDEN)
