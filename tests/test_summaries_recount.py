@@ -347,6 +347,26 @@ def test_a_rolled_back_write_leaves_the_summaries_as_they_were(school):
     check()
 
 
+def test_a_moment_committed_without_a_flush_is_counted_at_the_commit(school):
+    """The commit's own flush comes after the before-commit hook: the hook must flush first."""
+    household_id = school["families"]["Nowak"]
+    db.session.add(
+        ContactMoment(
+            household_id=household_id,
+            form=form("gate_conversation"),
+            occurred_on=schoolyear.today(),
+            initiative=Initiative.SCHOOL,
+            reach=Reach.TWO_WAY,
+            submission_token=token(),
+        )
+    )
+    db.session.commit()
+    assert not any(db.session.info.get(key) for key in store._PENDING_KEYS)
+    row = db.session.get(store.FamilyYearSummary, (household_id, schoolyear.span_for(schoolyear.today()).start))
+    assert row is not None and row.last_personal_on == schoolyear.today()
+    check()
+
+
 def test_rebuilding_everything_gives_the_same_rows(school):
     teacher_id = school["teacher"]
     rng = random.Random(3)

@@ -536,6 +536,9 @@ def _collect_bulk(state) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    # Flush first: moments added since the last flush are only collected by a flush, and the
+    # commit's own flush comes after this hook, too late for their households to be recounted.
+    session.flush()
     sync(session)
 
 
