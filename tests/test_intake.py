@@ -159,6 +159,64 @@ def test_a_double_submit_saves_once(app, client, login_as, school):
         assert db.session.scalar(select(func.count()).select_from(ContactMoment)) == 1
 
 
+def test_a_double_submit_the_audit_trail_does_not_show_yet_still_saves_once(
+    app, client, login_as, school, monkeypatch
+):
+    """Two requests with the same form at once: neither sees the other's audit event, the unique
+    submission token of the household makes the second one answer 'already saved'."""
+    from school.extensions import db
+    from school.families import service
+    from school.families.models import Household
+
+    monkeypatch.setattr(service, "_earlier_submission", lambda *args, **kwargs: None)
+    login_as("reception")
+    data = intake_data(school, duplicates_ack="1")
+    first = client.post("/families/intake", data=data)
+    assert first.status_code == 302
+    second = client.post("/families/intake", data=data)
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Household)) == 1
+
+
+def test_a_true_concurrent_double_submit_on_postgresql_creates_one_household(
+    app, make_user, school, monkeypatch
+):
+    import threading
+
+    from school.extensions import db
+    from school.families import service
+    from school.families.models import Household
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("on SQLite the write lock already puts the two requests one after the other")
+    user = make_user("reception")
+    clients = [app.test_client(), app.test_client()]
+    for c in clients:
+        login(c, app, user)
+    both_checked = threading.Barrier(2, timeout=10)
+    apply = service._apply
+
+    def after_the_check(household, data):  # both requests are past the "saved before?" check
+        both_checked.wait()
+        return apply(household, data)
+
+    monkeypatch.setattr(service, "_apply", after_the_check)
+    data = intake_data(school, duplicates_ack="1")
+    answers = []
+    threads = [threading.Thread(target=lambda c=c: answers.append(c.post("/families/intake", data=data)))
+               for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(r.status_code for r in answers) == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Household)) == 1
+
+
 def test_errors_give_422_with_everything_typed_still_there(app, client, login_as, school):
     from school.extensions import db
     from school.families.models import Household

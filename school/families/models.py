@@ -160,6 +160,9 @@ class Household(db.Model):
     # helped during it: the intake contact moment is logged with both when it is finished.
     intake_on: Mapped[dt.date | None]
     intake_mediator: Mapped[Mediator | None] = mapped_column(enum_type(Mediator, 24))
+    # The intake form's submission token: unique, so the same form sent twice at once
+    # (a lost response on the school Wi-Fi) creates the household once.
+    submission_token: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     anonymised_at: Mapped[dt.datetime | None]
     # What "find a family" matches on: the names of caregivers and children,
     # phone digits, e-mail addresses and class names, accent- and case-folded

@@ -19,6 +19,7 @@ from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -253,22 +254,30 @@ def create_household(data: HouseholdInput, user: User, *, finish: bool, token: s
     earlier = _earlier_submission("family.created", token, user)
     if earlier is not None:
         raise AlreadySaved(earlier)
-    household = Household(display_name="", intake_status=IntakeStatus.DRAFT)
-    db.session.add(household)
-    _apply(household, data)
-    _set_status(household, data, user, finish=finish, token=token)
-    db.session.flush()
-    audit.record(
-        "family.created",
-        object_type="household",
-        object_id=household.id,
-        household_id=household.id,
-        token=token,
-        intake_status=household.intake_status.value,
-        caregivers=len(household.caregivers),
-        children=len(household.pupils),
-    )
-    db.session.commit()
+    household = Household(display_name="", intake_status=IntakeStatus.DRAFT, submission_token=token or None)
+    try:
+        db.session.add(household)
+        _apply(household, data)
+        _set_status(household, data, user, finish=finish, token=token)
+        db.session.flush()
+        audit.record(
+            "family.created",
+            object_type="household",
+            object_id=household.id,
+            household_id=household.id,
+            token=token,
+            intake_status=household.intake_status.value,
+            caregivers=len(household.caregivers),
+            children=len(household.pupils),
+        )
+        db.session.commit()
+    except IntegrityError:
+        # The same form arrived twice at once: the other request created the household.
+        db.session.rollback()
+        first = token and db.session.scalar(select(Household.id).where(Household.submission_token == token))
+        if not first:
+            raise
+        raise AlreadySaved(first) from None
     return household
 
 
