@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html.parser import HTMLParser
 
@@ -288,7 +289,7 @@ def test_saved_part_way_is_a_draft_without_an_intake_moment_then_finished(app, c
 
 
 def test_finishing_a_draft_keeps_who_helped_and_the_day_of_the_conversation(
-    app, client, login_as, school, monkeypatch
+    app, client, login_as, make_user, school, monkeypatch
 ):
     from school.contacts.models import ContactMoment, Mediator
     from school.extensions import db
@@ -315,6 +316,12 @@ def test_finishing_a_draft_keeps_who_helped_and_the_day_of_the_conversation(
         assert moment.mediator is Mediator.INFORMAL_INTERPRETER
         assert moment.occurred_on == conversation_day
         assert db.session.get(Household, hid).intake_on == conversation_day
+    # what the school holds about who helped is in the family's access export too
+    director = app.test_client()
+    login(director, app, make_user("director"))
+    response = director.get(f"/privacy/families/{hid}/export/access.json")
+    assert response.status_code == 200, response.status_code
+    assert json.loads(response.data)["household"]["intake_helped_by"] == "informele tolk"
 
 
 class _FormValues(HTMLParser):
