@@ -14,7 +14,7 @@ from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import Enum, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -80,7 +80,24 @@ def _sqlite_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
     reads_only = has_request_context() and (
-        request.method in READ_ONLY_METHODS or g.get("database_read_only", False)
+        request.method in READ_ONLY_METHODS
+        or g.get("database_read_only", False)
+        # After the request's own commit, what follows is mostly the answer being rendered:
+        # reading. It takes the lock only when the session has changes to write.
+        or (g.get("database_committed", False) and not _session_has_changes())
     )
     writes = not reads_only
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _session_has_changes() -> bool:
+    session = db.session()
+    return bool(session.new or session.dirty or session.deleted)
+
+
+@event.listens_for(Session, "after_commit")
+def _request_committed(_session) -> None:
+    """Remember that this request has committed (see _sqlite_begin): rendering the answer then
+    reads without holding SQLite's write lock, so other writers are not kept waiting."""
+    if has_request_context():
+        g.database_committed = True

@@ -18,6 +18,7 @@ from sqlalchemy import event, select
 
 from school.contacts.models import ContactMoment
 from school.extensions import db
+from school.families.models import Household
 from school.privacy.models import AuditEvent
 from tests.conftest import _make_app, login
 from tests.test_contacts_support import build_school, count, form_id, moments
@@ -285,7 +286,10 @@ def test_in_the_browser_a_busy_save_keeps_the_typed_note_in_its_field(quick_app,
     note.fill("Papa vraagt of de turnzak mee moet")
     page.evaluate("window.__marker = 'no reload'")
     with _HeldLock(app):
-        with page.expect_response(lambda r: r.url.endswith("/contacts/log") and r.request.method == "POST") as sent:
+        def the_post(r) -> bool:
+            return r.url.endswith("/contacts/log") and r.request.method == "POST"
+
+        with page.expect_response(the_post) as sent:
             page.get_by_role("button", name="Bewaren").click()
         assert sent.value.status == 503
         page.locator("#request-problem-text").wait_for()
@@ -299,3 +303,34 @@ def test_in_the_browser_a_busy_save_keeps_the_typed_note_in_its_field(quick_app,
     page.locator("#saved-contact").wait_for()
     assert page.locator("#request-problem").inner_text() == ""
     assert [m["note"] for m in moments(app)] == ["Papa vraagt of de turnzak mee moet"]
+
+
+def test_after_its_commit_a_request_reads_without_holding_the_write_lock(quick_app):
+    """Rendering the answer to a POST must not keep other writers waiting; a later change still
+    takes the write lock when its transaction begins."""
+    app = quick_app
+    school = build_school(app)
+
+    def another_writer_can_start() -> bool:
+        other = sqlite3.connect(_sqlite_path(app), isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+
+    with app.test_request_context("/contacts/log", method="POST"):
+        db.session.scalars(select(ContactMoment)).all()
+        assert not another_writer_can_start()  # a POST's transaction takes the lock up front
+        db.session.commit()
+        db.session.scalars(select(ContactMoment)).all()  # rendering the answer: reading only
+        assert another_writer_can_start()
+        db.session.rollback()
+        household = db.session.get(Household, next(iter(school.households.values())))
+        household.display_name = "Gezin Peeters-Janssens"
+        db.session.flush()  # a change after the commit begins IMMEDIATE again
+        assert not another_writer_can_start()
+        db.session.rollback()

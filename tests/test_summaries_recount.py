@@ -362,7 +362,8 @@ def test_a_moment_committed_without_a_flush_is_counted_at_the_commit(school):
     )
     db.session.commit()
     assert not any(db.session.info.get(key) for key in store._PENDING_KEYS)
-    row = db.session.get(store.FamilyYearSummary, (household_id, schoolyear.span_for(schoolyear.today()).start))
+    year_start = schoolyear.span_for(schoolyear.today()).start
+    row = db.session.get(store.FamilyYearSummary, (household_id, year_start))
     assert row is not None and row.last_personal_on == schoolyear.today()
     check()
 
