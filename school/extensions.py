@@ -101,3 +101,11 @@ def _request_committed(_session) -> None:
     reads without holding SQLite's write lock, so other writers are not kept waiting."""
     if has_request_context():
         g.database_committed = True
+
+
+def will_write_again() -> None:
+    """Call after a commit when the request goes on to read and then write again (a flow of
+    several transactions): its next transaction takes SQLite's write lock up front, like the
+    first. A deferred one that read first could not wait for the lock when it came to write."""
+    if has_request_context():
+        g.database_committed = False

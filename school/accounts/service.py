@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 
 from school.accounts.models import LoginFailure, Role, User
 from school.accounts.passwords import hash_password, needs_rehash, verify_password
-from school.extensions import db
+from school.extensions import db, will_write_again
 from school.families.models import SchoolClass
 from school.privacy import audit
 from school.schoolyear import utcnow
@@ -54,6 +54,7 @@ def authenticate(email: str, password: str) -> User | None:
     attempt = LoginFailure(key=key, at=_now())
     db.session.add(attempt)
     db.session.commit()
+    will_write_again()
     attempt_id = attempt.id
     user = find_by_email(email)
     user_id = user.id if user else None
@@ -69,6 +70,7 @@ def authenticate(email: str, password: str) -> User | None:
         raise Throttled(int(current_app.config["LOGIN_WINDOW_MINUTES"]))
     password_hash, active = (user.password_hash, user.active) if user else (None, False)
     db.session.commit()  # no transaction (nor SQLite's write lock) held through the slow check
+    will_write_again()
     ok = verify_password(password_hash, password)
     if not ok or user is None or not active:
         db.session.execute(delete(LoginFailure).where(LoginFailure.at < _window_start()))
