@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from school import schoolyear
 from school.accounts.models import User
 from school.contacts.models import ContactForm, ContactMoment, Reach
 from school.extensions import db
@@ -107,8 +108,11 @@ def after_contacts_logged(moments: Sequence[ContactMoment]) -> list[FollowUp]:
     closed = []
     for follow_up in open_ones:
         moment = closing[follow_up.household_id]
-        if follow_up.created_at is not None and _school_day(follow_up.created_at) > moment.occurred_on:
-            continue  # planned after this contact: it does not answer the plan
+        # Planned after this contact: it does not answer the plan. (No plan is made after today;
+        # where "today" is set apart from the clock - tests, the demo - today is the later bound.)
+        planned_on = follow_up.created_at and min(_school_day(follow_up.created_at), schoolyear.today())
+        if planned_on and planned_on > moment.occurred_on:
+            continue
         follow_up.status = FollowUpStatus.DONE
         follow_up.closed_by_moment_id = moment.id
         follow_up.closed_at = now
