@@ -334,3 +334,37 @@ def test_after_its_commit_a_request_reads_without_holding_the_write_lock(quick_a
         db.session.flush()  # a change after the commit begins IMMEDIATE again
         assert not another_writer_can_start()
         db.session.rollback()
+
+
+def test_a_family_page_viewed_while_someone_else_saves_is_shown_and_audited(quick_app):
+    """A page view reads, then writes its audit event. Another writer committing in between must
+    not make it fail: SQLite refuses a deferred transaction that has read the lock at once."""
+    app = quick_app
+    school = build_school(app)
+    household_id = school.households["Peeters"]
+    client = app.test_client()
+    assert login(client, app, _teacher(app, school)).status_code == 302
+    interleaved = []
+
+    def someone_else_saves(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO audit_events") and not interleaved:
+            other = sqlite3.connect(_sqlite_path(app), isolation_level=None)
+            other.execute("INSERT INTO login_failures (key, at) VALUES ('elsewhere', '2026-01-01 08:00:00')")
+            other.close()
+            interleaved.append(True)
+
+    with app.app_context():
+        events_before = count(app, AuditEvent)
+        event.listen(db.engine, "before_cursor_execute", someone_else_saves)
+    try:
+        response = client.get(f"/families/{household_id}")
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", someone_else_saves)
+    assert interleaved
+    assert response.status_code == 200
+    assert "Gezin Peeters" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(app, AuditEvent) == events_before + 1
+        viewed = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (viewed.action, viewed.household_ref) == ("family.viewed", str(household_id))

@@ -7,11 +7,12 @@ household's reference by a pseudonym with a single UPDATE statement.
 
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import case, event, null, update
 from sqlalchemy.orm import Session
 
-from school.extensions import db
+from school.extensions import READ_ONLY_METHODS, db
 from school.privacy.models import AuditEvent
 
 
@@ -28,9 +29,19 @@ def record(
     user_id: int | None = None,
     **detail: object,
 ) -> AuditEvent:
-    """Add an event to the current session; it commits with the change it records."""
+    """Add an event to the current session; it commits with the change it records.
+
+    A page view (GET) records its event after reading, in a transaction that
+    began deferred. On SQLite such a transaction cannot take the write lock once
+    another writer has committed since its first read (SQLite answers "database
+    is locked" at once, whatever the busy timeout): under a busy gate-time
+    morning a director's family page would fail. So a GET's reading transaction
+    ends here, and the event's own transaction begins with its write.
+    """
     if user_id is None and current_user and current_user.is_authenticated:
         user_id = current_user.id
+    if _page_view_on_sqlite():
+        db.session.commit()
     event = AuditEvent(
         user_id=user_id,
         action=action,
@@ -41,6 +52,14 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def _page_view_on_sqlite() -> bool:
+    return (
+        has_request_context()
+        and request.method in READ_ONLY_METHODS
+        and db.session.get_bind().dialect.name == "sqlite"
+    )
 
 
 def pseudonymise(pseudonyms: dict[int, str]) -> None:
