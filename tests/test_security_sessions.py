@@ -202,7 +202,9 @@ def test_parallel_attempts_cannot_get_past_the_limit(app, make_user, monkeypatch
     for t in threads:
         t.join(timeout=30)
     assert len(answers) == 8 and set(answers) <= {422, 429}
-    assert 1 <= len(checked) <= 3
+    # At most the limit reach the check. Fewer (even none) is right too: when every attempt has
+    # committed before any has counted (PostgreSQL, read committed), each sees the whole burst.
+    assert len(checked) <= 3
     assert answers.count(422) == len(checked)
     assert _events(app, "login.failed") + _events(app, "login.throttled") == 8
     # what was checked counts; the throttled attempts left nothing behind
