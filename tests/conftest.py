@@ -92,9 +92,9 @@ def empty_database() -> None:
     init_school()
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path) -> Iterator[Flask]:
-    app = _make_app(database_url, tmp_path)
+def fresh_app(database_url: str, tmp_path, **extra) -> Iterator[Flask]:
+    """A test app on an emptied database (extra config on top), closed afterwards: a fixture's body."""
+    app = _make_app(database_url, tmp_path, **extra)
     with app.app_context():
         empty_database()
     yield app
@@ -103,6 +103,11 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:
 
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path) -> Iterator[Flask]:
+    yield from fresh_app(database_url, tmp_path)
 
 
 @pytest.fixture

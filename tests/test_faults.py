@@ -20,7 +20,7 @@ from school.contacts.models import ContactMoment
 from school.extensions import db
 from school.families.models import Household
 from school.privacy.models import AuditEvent
-from tests.conftest import _make_app, login
+from tests.conftest import fresh_app, login
 from tests.test_contacts_support import build_school, count, form_id, moments
 
 pytestmark = pytest.mark.skipif(
@@ -33,15 +33,7 @@ TOKEN = "tok-fault-" + "b" * 22
 @pytest.fixture
 def quick_app(database_url, tmp_path):
     """The test app, with a short busy timeout so a held lock shows quickly."""
-    app = _make_app(database_url, tmp_path, SQLITE_BUSY_TIMEOUT=0.2)
-    from tests.conftest import empty_database
-
-    with app.app_context():
-        empty_database()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from fresh_app(database_url, tmp_path, SQLITE_BUSY_TIMEOUT=0.2)
 
 
 def _sqlite_path(app) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, select, text
 
 from school.extensions import db
 from school.families.models import Household
-from tests.conftest import TEST_PASSWORD, _make_app, empty_database, login
+from tests.conftest import TEST_PASSWORD, fresh_app, login
 from tests.test_contacts_support import build_school
 from tests.test_intake import form_values
 
@@ -28,13 +28,7 @@ HELP = "Soep maken voor het schoolfeest."
 @pytest.fixture
 def quick_app(database_url, tmp_path):
     """The test app, with a short lock timeout so a held row shows quickly."""
-    app = _make_app(database_url, tmp_path, DATABASE_LOCK_TIMEOUT=0.3)
-    with app.app_context():
-        empty_database()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from fresh_app(database_url, tmp_path, DATABASE_LOCK_TIMEOUT=0.3)
 
 
 class _HeldRow:

@@ -327,18 +327,20 @@ def test_a_family_with_more_contacts_than_the_log_keeps_is_counted_from_the_log(
     check()
 
 
+def gate_conversation_today(household_id: int) -> ContactMoment:
+    return ContactMoment(
+        household_id=household_id,
+        form=form("gate_conversation"),
+        occurred_on=schoolyear.today(),
+        initiative=Initiative.SCHOOL,
+        reach=Reach.TWO_WAY,
+        submission_token=token(),
+    )
+
+
 def test_a_rolled_back_write_leaves_the_summaries_as_they_were(school):
     household_id = school["families"]["Nowak"]
-    db.session.add(
-        ContactMoment(
-            household_id=household_id,
-            form=form("gate_conversation"),
-            occurred_on=schoolyear.today(),
-            initiative=Initiative.SCHOOL,
-            reach=Reach.TWO_WAY,
-            submission_token=token(),
-        )
-    )
+    db.session.add(gate_conversation_today(household_id))
     db.session.flush()
     store.sync()
     assert db.session.scalars(select(store.FamilyYearSummary)).all()
@@ -350,16 +352,7 @@ def test_a_rolled_back_write_leaves_the_summaries_as_they_were(school):
 def test_a_moment_committed_without_a_flush_is_counted_at_the_commit(school):
     """The commit's own flush comes after the before-commit hook: the hook must flush first."""
     household_id = school["families"]["Nowak"]
-    db.session.add(
-        ContactMoment(
-            household_id=household_id,
-            form=form("gate_conversation"),
-            occurred_on=schoolyear.today(),
-            initiative=Initiative.SCHOOL,
-            reach=Reach.TWO_WAY,
-            submission_token=token(),
-        )
-    )
+    db.session.add(gate_conversation_today(household_id))
     db.session.commit()
     assert not any(db.session.info.get(key) for key in store._PENDING_KEYS)
     year_start = schoolyear.span_for(schoolyear.today()).start
