@@ -505,7 +505,8 @@ def test_future_birth_date_is_refused(app, client, login_as, school):
     assert 'id="children-0-birth_date-error"' in response.get_data(as_text=True)
 
 
-def test_a_stale_edit_shows_both_versions_and_never_overwrites(app, make_user, school):
+def two_editors_of_a_new_family(app, make_user, school):
+    """Reception and care signed in on two clients, and the household reception just enrolled."""
     from school.extensions import db
     from school.families.models import Household
 
@@ -515,6 +516,14 @@ def test_a_stale_edit_shows_both_versions_and_never_overwrites(app, make_user, s
     assert first.post("/families/intake", data=intake_data(school)).status_code == 302
     with app.app_context():
         hid = db.session.scalar(select(Household.id))
+    return first, second, hid
+
+
+def test_a_stale_edit_shows_both_versions_and_never_overwrites(app, make_user, school):
+    from school.extensions import db
+    from school.families.models import Household
+
+    first, second, hid = two_editors_of_a_new_family(app, make_user, school)
     form_a = form_values(first.get(f"/families/{hid}/edit").get_data(as_text=True))
     form_b = form_values(second.get(f"/families/{hid}/edit").get_data(as_text=True))
     form_a["contact_note"] = "Bellen na 17 uur."
@@ -545,12 +554,8 @@ def test_two_stale_forms_that_change_only_an_agreement_conflict(app, make_user, 
     from school.extensions import db
     from school.families.models import Household
 
-    first, second = app.test_client(), app.test_client()
-    login(first, app, make_user("reception", name="Rita Onthaal"))
-    login(second, app, make_user("care", name="Carla Zorg"))
-    assert first.post("/families/intake", data=intake_data(school)).status_code == 302
+    first, second, hid = two_editors_of_a_new_family(app, make_user, school)
     with app.app_context():
-        hid = db.session.scalar(select(Household.id))
         version = db.session.get(Household, hid).version
     form_a = form_values(first.get(f"/families/{hid}/edit").get_data(as_text=True))
     form_b = form_values(second.get(f"/families/{hid}/edit").get_data(as_text=True))

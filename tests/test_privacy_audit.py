@@ -56,6 +56,13 @@ def _row_text(event: AuditEvent) -> str:
     )
 
 
+
+def assert_viewed_by(event, user_id: int, household_id: int) -> None:
+    """A family.viewed event: who, and which household (as the record and as the reference)."""
+    assert (event.user_id, event.object_type, event.object_id, event.household_ref) == (
+        user_id, "household", household_id, str(household_id),
+    )
+
 def test_each_action_leaves_exactly_one_event_and_none_holds_a_note(app, make_user):
     from school.contacts.models import ContactMoment
     from school.visibility.models import FollowUp
@@ -80,12 +87,7 @@ def test_each_action_leaves_exactly_one_event_and_none_holds_a_note(app, make_us
     before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     assert director.get(f"/families/{school.inside}").status_code == 200
     event = trail.expect("family.viewed")
-    assert (event.user_id, event.object_type, event.object_id, event.household_ref) == (
-        director_id,
-        "household",
-        school.inside,
-        str(school.inside),
-    )
+    assert_viewed_by(event, director_id, school.inside)
     stored = event.at.replace(tzinfo=None) if event.at.tzinfo else event.at
     assert before - dt.timedelta(seconds=5) <= stored <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -173,12 +175,7 @@ def test_each_action_leaves_exactly_one_event_and_none_holds_a_note(app, make_us
     # The privacy page shows the family's data: a view of the family too.
     assert director.get(f"/privacy/families/{school.inside}").status_code == 200
     event = trail.expect("family.viewed")
-    assert (event.user_id, event.object_type, event.object_id, event.household_ref) == (
-        director_id,
-        "household",
-        school.inside,
-        str(school.inside),
-    )
+    assert_viewed_by(event, director_id, school.inside)
 
     # Exports (JSON and the page), consent.
     assert director.get(f"/privacy/families/{school.inside}/export/access.json").status_code == 200
