@@ -108,8 +108,10 @@ def after_contacts_logged(moments: Sequence[ContactMoment]) -> list[FollowUp]:
     closed = []
     for follow_up in open_ones:
         moment = closing[follow_up.household_id]
-        # Planned after this contact: it does not answer the plan. (No plan is made after today;
-        # where "today" is set apart from the clock - tests, the demo - today is the later bound.)
+        # Planned after this contact: it does not answer the plan. No plan is made after "today"
+        # (schoolyear.today(), which a contact's date is bounded by): capping keeps the two days on
+        # one calendar - late in the evening Brussels' day is already tomorrow's UTC one, and tests
+        # set today apart from the clock.
         planned_on = follow_up.created_at and min(_school_day(follow_up.created_at), schoolyear.today())
         if planned_on and planned_on > moment.occurred_on:
             continue
