@@ -60,8 +60,7 @@ def search():
 @signed_in
 def show(household_id: int):
     household = get_household_or_404(household_id, current_user)
-    audit.record("family.viewed", object_type="household", object_id=household.id, household_id=household.id)
-    db.session.commit()
+    audit.record_family_view(household.id)
     from school.visibility.queries import family_page  # the grid, signals, follow-ups and timeline
 
     return render("families/show.html", **family_page(household, current_user, request.args))
@@ -100,9 +99,7 @@ def edit(household_id: int):
         form.fill_from(household)
         form.submission_token.data = secrets.token_urlsafe(16)
         # The form shows the whole family: a view like the family page, and audited as one.
-        audit.record("family.viewed", object_type="household", object_id=household.id,
-                     household_id=household.id, page="edit")
-        db.session.commit()
+        audit.record_family_view(household.id, page="edit")
         return _form_page(form, household)
     return _handle_post(form, household)
 

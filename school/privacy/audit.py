@@ -54,6 +54,18 @@ def record(
     return event
 
 
+def record_family_view(household_id: int, page: str | None = None) -> None:
+    """A page or form that shows a family's data is a view of the family: one event; commits.
+
+    `page` says which, when it is not the family page itself (a follow-up, a contact being
+    corrected, the edit form, the privacy page).
+    """
+    detail = {"page": page} if page else {}
+    record("family.viewed", object_type="household", object_id=household_id, household_id=household_id,
+           **detail)
+    db.session.commit()
+
+
 def _page_view_on_sqlite() -> bool:
     return (
         has_request_context()

@@ -29,11 +29,7 @@ EXPORT_KINDS = ("access", "transfer")
 
 def record_family_view(household: Household) -> None:
     """The privacy page shows what the school holds about a family: a view of the family, audited."""
-    audit.record(
-        "family.viewed", object_type="household", object_id=household.id, household_id=household.id,
-        page="privacy",
-    )
-    db.session.commit()
+    audit.record_family_view(household.id, page="privacy")
 
 
 def export_household(household: Household, *, kind: str, fmt: str) -> dict:

@@ -153,10 +153,7 @@ def after_contacts_removed(moments: Sequence[ContactMoment]) -> list[FollowUp]:
 def record_family_view(household: Household, page: str | None = None) -> None:
     """A part of the family page opened as a page of its own, or a form that shows the family's
     data (a follow-up, a contact being corrected), is a view of the family too; commits."""
-    detail = {"page": page} if page else {}
-    audit.record("family.viewed", object_type="household", object_id=household.id, household_id=household.id,
-                 **detail)
-    db.session.commit()
+    audit.record_family_view(household.id, page)
 
 
 # --- follow-ups ---------------------------------------------------------------
