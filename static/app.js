@@ -70,7 +70,10 @@
     var input = event.target;
     if (!input.matches || !input.matches("input[data-search-results]")) return;
     var list = options(input);
-    var current = list.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    // The box's active descendant is the choice: new results swapped in
+    // between an arrow key and Enter do not carry aria-selected yet.
+    var chosen = input.getAttribute("aria-activedescendant");
+    var current = list.findIndex(function (o) { return o.id === chosen; });
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       if (!list.length) return;
       event.preventDefault();
