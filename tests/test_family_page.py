@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from school.contacts.models import GroupContact, Reach
+from school.contacts.models import GroupContact, Reach, Tone
 from school.extensions import db
-from school.families.models import Caregiver, Kinship, Pupil
+from school.families.models import Caregiver, Household, Kinship, Pupil
 from school.privacy.models import AuditEvent
 from tests.conftest import login
 from tests.test_summary import TODAY, agreement, form, household, moment, school_class
@@ -269,3 +269,62 @@ def test_logging_from_the_family_page_stays_on_it(app, client, htmx, family):
 def form_id_of(app, code: str) -> int:
     with app.app_context():
         return form(code).id
+
+
+# --- which contact cleared a signal ------------------------------------------------
+
+
+def test_the_family_page_says_which_contact_cleared_a_signal(app, client, family):
+    household_id = family["household_id"]
+    login(client, app, family["teacher"])
+    html = client.get(f"/families/{household_id}").get_data(as_text=True)
+    # the last contact (the report of 12 November) cleared nothing: the agreed calls still lag
+    assert 'data-signal="rhythm_not_kept"' in html and 'id="family-cleared"' not in html
+
+    # the agreed spontaneous call, today, without any follow-up waiting for it
+    in_app(app, lambda: moment(db.session.get(Household, household_id), "spontaneous_call", TODAY))
+    html = client.get(f"/families/{household_id}").get_data(as_text=True)
+    cleared = re.search(r'<div class="cleared" id="family-cleared">.*?</div>', html, re.S)
+    assert cleared, "the page should say what cleared the signal"
+    text = re.sub(r"\s+", " ", cleared.group(0))
+    assert "Opgeheven door het contact van 20 nov 2026 (Spontaan telefoontje)" in text
+    assert 'data-cleared="rhythm_not_kept"' in text and "Afgesproken ritme niet gehaald" in text
+    assert 'id="signal-rhythm-not-kept"' not in html  # no longer among the signals
+
+
+def _cleared_after(app, moments: list[tuple[str, int, Tone]]):
+    """(day, cleared signal codes, the day's forms) for a new family with these contacts `days` before
+    TODAY, or None when its latest day of contact cleared nothing."""
+    from school.visibility.queries import cleared_by_last_contact
+    from school.visibility.signals import DEFAULTS, evaluate
+    from school.visibility.summary import summary_for
+
+    def run():
+        h = household("Gezin Claes")
+        for code, days, tone in moments:
+            moment(h, code, TODAY - dt.timedelta(days=days), tone=tone)
+        summary = summary_for(h.id, TODAY, DEFAULTS.recent_days)
+        cleared = cleared_by_last_contact(summary, evaluate(summary, DEFAULTS), DEFAULTS)
+        if cleared is None:
+            return None
+        return cleared.on, [s.code for s in cleared.signals], [m.form.code for m in cleared.moments]
+
+    return in_app(app, run)
+
+
+def test_a_positive_talk_is_credited_with_clearing_only_concerns(app):
+    cleared = _cleared_after(app, [
+        ("gate_conversation", 50, Tone.CONCERN), ("gate_conversation", 30, Tone.CONCERN),
+        ("spontaneous_call", 0, Tone.POSITIVE),
+    ])
+    assert cleared == (TODAY, ["only_concerns"], ["spontaneous_call"])
+
+
+def test_a_concern_leaving_the_window_is_not_credited_to_that_days_talk(app):
+    # At 61 days the first concern has just left the 60-day window: time cleared "only concerns",
+    # not today's neutral chat (a window reaching one day further back the day before would say so).
+    cleared = _cleared_after(app, [
+        ("gate_conversation", 61, Tone.CONCERN), ("gate_conversation", 30, Tone.CONCERN),
+        ("gate_conversation", 0, Tone.NEUTRAL),
+    ])
+    assert cleared is None

@@ -79,6 +79,10 @@ def test_a_follow_up_is_closed_by_a_phone_call_that_reached_the_family(app, page
         "Afgesloten door een contact dat het gezin bereikte: Spontaan telefoontje op 20 nov 2026"
     )
     expect(page.locator("#family-no-signal")).to_be_visible()
+    # the signal itself says which contact cleared it
+    expect(page.locator("#family-cleared")).to_contain_text(
+        "Opgeheven door het contact van 20 nov 2026 (Spontaan telefoontje)")
+    expect(page.locator('#family-cleared [data-cleared="no_personal_contact"]')).to_be_visible()
     expect(page.locator("#family-reach .follow-up").first).to_contain_text("gelukt")
 
     # and the family has left the teacher's list

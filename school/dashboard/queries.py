@@ -8,7 +8,7 @@ the balances and the class activities are aggregates grouped by class,
 quadrant, day or group activity (the days are folded into weeks in Python, so
 the SQL is the same on SQLite and PostgreSQL).
 
-What counts as contact is what summary.py says (its `_counted_moments` is the
+What counts as contact is what summary.py says (its `counted_moments` is the
 one definition): removed moments never, moments of a removed group activity
 never, broadcasts never; a moment *reached* the family when it was two-way or
 one-way (NOT_REACHED never); a *personal* contact is an oral, two-way one.
@@ -64,8 +64,8 @@ from school.visibility.summary import (
     ORAL_QUADRANTS,
     REACHED,
     FamilySummary,
-    _counted_moments,
     build_summaries,
+    counted_moments,
 )
 
 from .goals import Goals
@@ -716,7 +716,7 @@ def _period_from_log(mem, ids, period: YearSpan, filters: Filters):
     personal = and_(m.reach == Reach.TWO_WAY, ContactForm.quadrant.in_(ORAL_QUADRANTS))
     # Per class and quadrant (the heatmap): families reached, contacts, personal conversations.
     per_class_quadrant = db.session.execute(
-        _counted_moments(ids, period, filters.end)
+        counted_moments(ids, period, filters.end)
         .join(mem, mem.c.household_id == m.household_id)
         .add_columns(
             mem.c.class_id, ContactForm.quadrant, _families_reached(reached).label("families"),
@@ -726,7 +726,7 @@ def _period_from_log(mem, ids, period: YearSpan, filters: Filters):
     ).all()
     # Per class: families reached at all (a family reached in two quadrants once).
     per_class = dict(db.session.execute(
-        _counted_moments(ids, period, filters.end)
+        counted_moments(ids, period, filters.end)
         .join(mem, mem.c.household_id == m.household_id)
         .add_columns(mem.c.class_id, _families_reached(reached))
         .group_by(mem.c.class_id)
@@ -735,7 +735,7 @@ def _period_from_log(mem, ids, period: YearSpan, filters: Filters):
     per_quadrant = {
         row.quadrant: _QuadrantRow(int(row.moments), int(row.attempts), int(row.families))
         for row in db.session.execute(
-            _counted_moments(ids, period, filters.end)
+            counted_moments(ids, period, filters.end)
             .add_columns(
                 ContactForm.quadrant, _n(reached).label("moments"),
                 _n(m.reach == Reach.NOT_REACHED).label("attempts"),
@@ -745,13 +745,13 @@ def _period_from_log(mem, ids, period: YearSpan, filters: Filters):
         )
     }
     totals = db.session.execute(
-        _counted_moments(ids, period, filters.end)
+        counted_moments(ids, period, filters.end)
         .add_columns(_families_reached(reached).label("families"), _n(personal).label("personal"))
     ).one()
     # The balances: initiative, tone, and which adult was reached.
     kinds = _Kinds()
     for row in db.session.execute(
-        _counted_moments(ids, period, filters.end)
+        counted_moments(ids, period, filters.end)
         .outerjoin(Caregiver, Caregiver.id == m.caregiver_id)
         .add_columns(m.initiative, m.tone, Caregiver.kinship, func.count().label("n"))
         .where(reached)
@@ -774,7 +774,7 @@ def _trend_from_log(ids, period: YearSpan, filters: Filters):
     """Contacts that reached a family per day and quadrant, counted from the log."""
     m = ContactMoment
     return db.session.execute(
-        _counted_moments(ids, period, filters.end)
+        counted_moments(ids, period, filters.end)
         .add_columns(m.occurred_on, ContactForm.quadrant, func.count().label("n"))
         .where(m.reach.in_(REACHED))
         .group_by(m.occurred_on, ContactForm.quadrant)
@@ -810,7 +810,7 @@ def _class_activities(mem, ids, year_so_far: YearSpan, filters: Filters):
     m = ContactMoment
     activity = aliased(GroupContact)
     return db.session.execute(
-        _counted_moments(ids, year_so_far, filters.end)
+        counted_moments(ids, year_so_far, filters.end)
         .join(activity, activity.id == m.group_id)
         .join(mem, and_(mem.c.household_id == m.household_id, mem.c.class_id == activity.class_id))
         .add_columns(mem.c.class_id, activity.id, func.count(func.distinct(m.household_id)).label("came"))

@@ -33,7 +33,14 @@ from school.visibility.signals import (
     evaluate,
     suggest,
 )
-from school.visibility.summary import MANY, FamilySummary, build_summaries, summary_for
+from school.visibility.summary import (
+    MANY,
+    REACHED,
+    FamilySummary,
+    build_summaries,
+    counted_moments,
+    summary_for,
+)
 
 OPEN_STATUSES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
 TIMELINE_PAGE_SIZE = 20
@@ -396,6 +403,15 @@ def family_follow_ups(household: Household) -> list[FollowUp]:
     return sorted(rows, key=lambda f: not f.status.is_open)
 
 
+@dataclass(frozen=True)
+class Cleared:
+    """Signals that the contacts of one day cleared: they fired the day before and no longer do."""
+
+    on: dt.date
+    moments: list[ContactMoment]
+    signals: list[Signal]  # as they stood the day before
+
+
 @dataclass
 class FamilyReach:
     """What the school's contact with one family looks like this school year."""
@@ -405,6 +421,7 @@ class FamilyReach:
     suggestions: list[Suggestion]
     grid: list
     follow_ups: list[FollowUp]
+    cleared: Cleared | None = None
 
     @property
     def open_follow_ups(self) -> list[FollowUp]:
@@ -422,8 +439,43 @@ def family_reach(household: Household, today: dt.date | None = None) -> FamilyRe
     found = evaluate(summary, thresholds)
     return FamilyReach(
         summary=summary, signals=found, suggestions=suggest(summary, found), grid=grid_rows(summary),
-        follow_ups=family_follow_ups(household),
+        follow_ups=family_follow_ups(household), cleared=cleared_by_last_contact(summary, found, thresholds),
     )
+
+
+def cleared_by_last_contact(summary: FamilySummary, now: list[Signal], thresholds: Thresholds
+                            ) -> Cleared | None:
+    """The signals the latest day of contact cleared, with that day's contacts (DOMAIN.md: the family
+    page shows which contact cleared a signal, also when no follow-up was waiting for it).
+
+    The family as it stood the evening before (its summary on day D-1 with a window one day shorter, so
+    both windows start on the same day) against the family with day D's contacts: what fired then and
+    fires neither on D nor today was cleared by D's contacts. Time alone only makes signals fire (a
+    start period ends, a rhythm runs late), so the difference is the contacts.
+    """
+    last = summary.last_contact
+    if last is None or last.on <= summary.year.start:
+        return None
+    day = last.on
+    household_id = summary.household_id
+    before = evaluate(summary_for(household_id, day - dt.timedelta(days=1), summary.recent_days - 1),
+                      thresholds)
+    if not before:
+        return None
+    after = now if day == summary.today else evaluate(
+        summary_for(household_id, day, summary.recent_days), thresholds)
+    still = {s.code for s in after} | {s.code for s in now}
+    gone = [s for s in before if s.code not in still]
+    if not gone:
+        return None
+    m = ContactMoment
+    moments = db.session.scalars(
+        counted_moments([household_id], summary.year, day).add_columns(m)
+        .where(m.occurred_on == day, m.reach.in_(REACHED))
+        .options(selectinload(m.form))
+        .order_by(m.id)
+    ).all()
+    return Cleared(on=day, moments=list(moments), signals=gone)
 
 
 def family_page(household: Household, user: User, args: Mapping) -> dict:

@@ -210,7 +210,7 @@ def _ids_filter(column, household_ids: Select | Iterable[int]):
     return column.in_(list(household_ids))
 
 
-def _counted_moments(household_ids, year: YearSpan, today: dt.date):
+def counted_moments(household_ids, year: YearSpan, today: dt.date):
     """FROM moments JOIN forms (LEFT JOIN group): the rows that count as contact."""
     m = ContactMoment
     g = aliased(GroupContact)
@@ -489,7 +489,7 @@ def _counted_from_log(household_ids: Select | list[int], year: YearSpan, today: 
     # the grid and the recent window, per household and quadrant
     recent_reached = and_(reached, m.occurred_on >= recent_from)
     cells = db.session.execute(
-        _counted_moments(household_ids, year, today)
+        counted_moments(household_ids, year, today)
         .add_columns(
             m.household_id,
             ContactForm.quadrant,
@@ -514,7 +514,7 @@ def _counted_from_log(household_ids: Select | list[int], year: YearSpan, today: 
 
     # the school's attempts that did not reach the family since the last contact that did
     last_reach = (
-        _counted_moments(household_ids, year, today)
+        counted_moments(household_ids, year, today)
         .add_columns(m.household_id.label("household_id"), func.max(m.occurred_on).label("on"))
         .where(reached)
         .group_by(m.household_id)
@@ -523,7 +523,7 @@ def _counted_from_log(household_ids: Select | list[int], year: YearSpan, today: 
     unanswered = {
         row.household_id: row
         for row in db.session.execute(
-            _counted_moments(household_ids, year, today)
+            counted_moments(household_ids, year, today)
             .add_columns(
                 m.household_id,
                 func.count().label("n"),
@@ -581,7 +581,7 @@ def _last_contacts(household_ids, year: YearSpan, today: dt.date, condition) -> 
         partition_by=m.household_id, order_by=(m.occurred_on.desc(), m.id.desc())
     ).label("rank")
     ranked = (
-        _counted_moments(household_ids, year, today)
+        counted_moments(household_ids, year, today)
         .add_columns(m.household_id, m.occurred_on, ContactForm.code, ContactForm.name, rank)
         .where(condition)
         .subquery()
