@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -192,10 +193,11 @@ def test_find_a_family_from_any_page_with_the_header_search(app, live_server, de
     # by class and by phone number; arrow keys and Enter open the family
     for typed in ("k2", "0470 12 34"):
         page.fill("#header-q", "")
-        page.locator("#header-q").press_sequentially(typed, delay=30)
+        with page.expect_response(lambda response, typed=typed: searched_for(response.url) == typed):
+            page.locator("#header-q").press_sequentially(typed, delay=30)
         result.wait_for()
     page.keyboard.press("ArrowDown")
-    assert result.get_attribute("aria-selected") == "true"
+    expect(result).to_have_attribute("aria-selected", "true")
     assert page.get_attribute("#header-q", "aria-activedescendant") == f"family-option-{celik}"
     # results that arrive after the arrow key (typing faster than the server) keep the choice
     with page.expect_response(re.compile(r"/families/search\?q=")):
@@ -264,3 +266,9 @@ def test_a_validation_error_keeps_everything_and_says_where(app, live_server, de
     page.locator("#children-0-class_id").select_option(label="1A")
     page.get_by_role("button", name="Inschrijving afronden").click()
     page.wait_for_url(re.compile(r"/families/\d+$"))
+
+
+def searched_for(url: str) -> str | None:
+    """The q of a request to the header search, decoded; None for any other request."""
+    parts = urlsplit(url)
+    return parse_qs(parts.query).get("q", [""])[0] if parts.path.endswith("/families/search") else None
