@@ -304,3 +304,52 @@ def test_above_many_households_the_same_queries_and_the_same_summaries(ctx, coun
     above = build_summaries(ids, TODAY, 60)
     assert len(count_queries) == n_below <= 8
     assert above == below and sorted(above) == ids
+
+
+# --- the worker's memo of summaries and verdicts ----------------------------
+
+
+def test_a_summary_is_reused_only_while_what_it_is_built_from_is_unchanged(ctx):
+    h = household()
+    moment(h, "gate_conversation", dt.date(2026, 10, 1))
+    first = summarise(h)
+    assert summarise(h) is first  # nothing changed: this worker's summary is given again
+
+    moment(h, "report", dt.date(2026, 11, 12), reach=Reach.ONE_WAY)  # a contact
+    second = summarise(h)
+    assert second is not first and second.last_contact.form_code == "report"
+
+    h.interpreter_needed, h.interpreter_language = True, "ar"  # the household's facts
+    db.session.flush()
+    assert summarise(h).interpreter_language == "ar"
+
+    agreement(h, "spontaneous_call", every_days=14)  # an agreement
+    assert [a.form_code for a in summarise(h).agreements] == ["spontaneous_call"]
+
+    form("report").name = "Rapport van de eerste periode"  # the catalogue
+    db.session.flush()
+    assert summarise(h).last_contact.form_name == "Rapport van de eerste periode"
+
+    # another day or another window is another summary, and today's is still the same afterwards
+    latest = summarise(h)
+    assert summarise(h, today=TODAY + dt.timedelta(days=1)).today == TODAY + dt.timedelta(days=1)
+    assert summarise(h, recent_days=30).recent_days == 30
+    assert summarise(h) is latest
+    # the memo and a count from the log agree
+    assert summarise(h) == build_summaries([h.id], TODAY, 60, stored=False)[h.id]
+
+
+def test_a_verdict_is_reused_only_for_the_same_summary_and_thresholds(ctx):
+    from school.visibility.signals import DEFAULTS, Thresholds, evaluate
+
+    h = household()
+    moment(h, "report", dt.date(2026, 11, 12), reach=Reach.ONE_WAY)
+    s = summarise(h)
+    found = evaluate(s, DEFAULTS)
+    assert "no_personal_contact" in {x.code for x in found}
+    found.clear()  # a caller's list is its own
+    assert "no_personal_contact" in {x.code for x in evaluate(s, DEFAULTS)}
+    patient = Thresholds(**{**DEFAULTS.__dict__, "start_period_days": 120})
+    assert "no_personal_contact" not in {x.code for x in evaluate(s, patient)}
+    moment(h, "gate_conversation", dt.date(2026, 11, 13))
+    assert "no_personal_contact" not in {x.code for x in evaluate(summarise(h), DEFAULTS)}

@@ -209,8 +209,22 @@ CODES: tuple[str, ...] = tuple(rule.__name__ for rule in RULES)
 
 
 def evaluate(summary: FamilySummary, thresholds: Thresholds = DEFAULTS) -> list[Signal]:
-    """Every signal that fires for this family, in the order of DOMAIN.md."""
-    return [signal for rule in RULES if (signal := rule(summary, thresholds)) is not None]
+    """Every signal that fires for this family, in the order of DOMAIN.md.
+
+    A pure function of its two arguments; the summaries that build_summaries
+    reuses (unchanged families) come back as the same object, so the last
+    answer per family is kept and given again for that same summary object.
+    """
+    last = _LAST.get(summary.household_id)
+    if last is not None and last[0] is summary and last[1] == thresholds:
+        return list(last[2])
+    found = [signal for rule in RULES if (signal := rule(summary, thresholds)) is not None]
+    _LAST[summary.household_id] = (summary, thresholds, tuple(found))
+    return found
+
+
+# The last evaluation per family in this worker: (summary, thresholds, signals).
+_LAST: dict[int, tuple[FamilySummary, Thresholds, tuple[Signal, ...]]] = {}
 
 
 # --- words ------------------------------------------------------------------

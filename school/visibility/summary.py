@@ -30,6 +30,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import ClassVar
 
 from sqlalchemy import Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
@@ -240,6 +242,8 @@ def _n(condition):
 MANY = 300
 _NO_CONTACT = QuadrantStats()
 _NO_RECENT = Recent()
+_NO_GRID = MappingProxyType(dict.fromkeys(QUADRANTS, _NO_CONTACT))
+_DONE = IntakeStatus.DONE.value
 
 
 def build_summaries(
@@ -256,6 +260,12 @@ def build_summaries(
     one more fixed set of queries for all such families together.
     `stored=False` counts every family from the log (what the stored summaries
     are checked against).
+
+    A FamilySummary is a pure function of the rows it is built from (the
+    household's, its stored year summary's, its agreements' and the catalogue's)
+    and of `today` and `recent_days`: this worker keeps the summary it built
+    last for each family with those rows as its key, and builds it again only
+    when one of them differs (see `_Memo`). The rows are read on every call.
     """
     from school.visibility import store
 
@@ -263,7 +273,7 @@ def build_summaries(
     year = span_for(today)
     recent_from = max(year.start, today - dt.timedelta(days=recent_days))
     core = db.session.connection()  # Core rows: thousands of them, without the ORM's per-row work
-    ids = set(core.scalars(household_ids)) if isinstance(household_ids, Select) else set(household_ids)
+    ids = set(core.scalars(household_ids).all()) if isinstance(household_ids, Select) else set(household_ids)
     if not ids:
         return {}
     many = len(ids) > MANY
@@ -274,78 +284,151 @@ def build_summaries(
 
     # 1. what the school knows about the households
     households = [
-        h for h in core.execute(
+        tuple(h) for h in core.execute(
             select(*(_raw(c) for c in (
                 Household.id, Household.intake_on, Household.created_at, Household.intake_status,
                 Household.interpreter_needed, Household.interpreter_language,
                 Household.written_ok, Household.digital_ok,
             ))).where(only(Household.id))
-        ) if h[0] in ids
+        ).all() if h[0] in ids
     ]
     if not households:
         return {}
 
-    # 2. the stored grid and last dates of this school year (or the contact log)
-    if stored:
-        facts, from_log = _stored_facts(only, ids, year, today, recent_from)
-        if from_log:
-            log_ids = household_ids if len(from_log) > MANY and isinstance(household_ids, Select) \
-                else sorted(from_log)
-            facts.update(_counted_from_log(log_ids, year, today, recent_from))
-    else:
-        facts = _counted_from_log(household_ids if isinstance(household_ids, Select) else sorted(ids),
-                                  year, today, recent_from)
-
-    # 3. the active agreements (contact op maat)
+    # 2. the active agreements (contact op maat), as rows per household
     forms = _forms()
-    agreements: dict[int, list[AgreementFacts]] = {}
-    for (agreement_id, household_id, every_days, occasion, agreed_on, created_at, form_id) in core.execute(
+    agreement_rows: dict[int, list[tuple]] = {}
+    for row in core.execute(
         select(*(_raw(c) for c in (
-            ContactAgreement.id, ContactAgreement.household_id, ContactAgreement.every_days,
+            ContactAgreement.household_id, ContactAgreement.id, ContactAgreement.every_days,
             ContactAgreement.occasion, ContactAgreement.agreed_on, ContactAgreement.created_at,
             ContactAgreement.form_id,
         )))
         .where(only(ContactAgreement.household_id), ContactAgreement.active.is_(True))
         .order_by(ContactAgreement.id)
-    ):
-        if household_id not in ids or form_id not in forms:
-            continue
-        code, name, quadrant = forms[form_id]
-        agreements.setdefault(household_id, []).append(AgreementFacts(
-            id=agreement_id, form_code=code, form_name=name, quadrant=quadrant, every_days=every_days,
-            occasion=occasion, since=_day(agreed_on) or _moment_day(created_at),
-        ))
+    ).all():
+        if row[0] in ids and row[6] in forms:
+            agreement_rows.setdefault(row[0], []).append(tuple(row))
+
+    # 3. the stored grid and last dates of this school year (or the contact log)
+    if stored:
+        year_rows = _stored_rows(only, ids, year)
+        memo = _Memo.of(today, recent_days, forms)
+        stored_facts = _StoredFacts(today, recent_from, forms)
+    else:
+        facts = _counted_from_log(household_ids if isinstance(household_ids, Select) else sorted(ids),
+                                  year, today, recent_from)
 
     empty = _Facts()
-    no_grid = dict.fromkeys(QUADRANTS, _NO_CONTACT)
-    done = IntakeStatus.DONE.value
-    summaries = {}
-    for (hid, intake_on, created_at, intake_status, interpreter_needed, interpreter_language, written_ok,
-         digital_ok) in households:
+    build = _Builder(today, year, recent_from, recent_days, forms)
+    summaries: dict[int, FamilySummary] = {}
+    from_log: list[tuple] = []
+    for household in households:
+        hid = household[0]
+        agreed = tuple(agreement_rows.get(hid, ()))
+        if stored:
+            year_row = year_rows.get(hid)
+            key = (household, year_row, agreed)
+            known = memo.get(hid, key)
+            if known is not None:
+                summaries[hid] = known
+                continue
+            f = stored_facts.of(year_row) if year_row is not None else empty
+            if f is None:  # the stored summary cannot answer for today
+                from_log.append(household)
+                continue
+        else:
+            key, f = None, facts.get(hid, empty)
+        summaries[hid] = summary = build(household, f, agreed)
+        if key is not None:
+            memo.keep(hid, key, summary)
+    if from_log:
+        log_ids = household_ids if len(from_log) > MANY and isinstance(household_ids, Select) \
+            else sorted(h[0] for h in from_log)
+        counted = _counted_from_log(log_ids, year, today, recent_from)
+        for household in from_log:
+            hid = household[0]
+            summaries[hid] = build(household, counted.get(hid, empty), tuple(agreement_rows.get(hid, ())))
+    return summaries
+
+
+@dataclass(frozen=True)
+class _Builder:
+    """Builds one family's summary from its household row, its contact facts and its agreement rows."""
+
+    today: dt.date
+    year: YearSpan
+    recent_from: dt.date
+    recent_days: int
+    forms: Mapping[int, tuple[str | None, str, Quadrant]]
+
+    def __call__(self, household: tuple, f: _Facts, agreed: tuple) -> FamilySummary:
+        (hid, intake_on, created_at, intake_status, interpreter_needed, interpreter_language, written_ok,
+         digital_ok) = household
+        agreements = []
+        for (_hid, agreement_id, every_days, occasion, agreed_on, agreement_created_at, form_id) in agreed:
+            code, name, quadrant = self.forms[form_id]
+            agreements.append(AgreementFacts(
+                id=agreement_id, form_code=code, form_name=name, quadrant=quadrant, every_days=every_days,
+                occasion=occasion, since=_day(agreed_on) or _moment_day(agreement_created_at),
+            ))
         known_from = _day(intake_on) or _moment_day(created_at)
-        f = facts.get(hid, empty)
-        summaries[hid] = FamilySummary(
+        return FamilySummary(
             household_id=hid,
-            today=today,
-            year=year,
-            watch_from=min(today, max(year.start, known_from)),
-            recent_from=recent_from,
-            recent_days=recent_days,
-            quadrants=f.grid or no_grid,
+            today=self.today,
+            year=self.year,
+            watch_from=min(self.today, max(self.year.start, known_from)),
+            recent_from=self.recent_from,
+            recent_days=self.recent_days,
+            quadrants=f.grid or _NO_GRID,
             recent=f.recent,
             last_personal=f.last_personal,
             last_contact=f.last_contact,
             unanswered=f.unanswered,
             first_unanswered_on=f.first_unanswered_on,
             last_unanswered_on=f.last_unanswered_on,
-            agreements=tuple(agreements.get(hid, ())),
-            intake_done=intake_status == done,
+            agreements=tuple(agreements),
+            intake_done=intake_status == _DONE,
             interpreter_needed=bool(interpreter_needed),
             interpreter_language=interpreter_language,
             written_ok=None if written_ok is None else bool(written_ok),
             digital_ok=None if digital_ok is None else bool(digital_ok),
         )
-    return summaries
+
+
+class _Memo:
+    """The summaries this worker built last, per (today, recent_days, catalogue) and household, each
+    with the rows it was built from as its key.
+
+    A summary is reused only when the rows read now are equal to its key, so
+    it can never be out of date: a write changes the rows (the stored year
+    summary is recounted in the write's transaction; a household's or an
+    agreement's change is its own row), and a new day or another window is
+    another memo. It holds at most one summary per family for a few such
+    (day, window) pairs: its size follows the number of families.
+    """
+
+    KEEP = 3  # (day, window, catalogue) combinations kept: today's pages, a dashboard's end day, ...
+    _all: ClassVar[dict[tuple, _Memo]] = {}
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[tuple, FamilySummary]] = {}
+
+    @classmethod
+    def of(cls, today: dt.date, recent_days: int, forms: Mapping) -> _Memo:
+        key = (today, recent_days, tuple(sorted(forms.items())))
+        memo = cls._all.pop(key, None) or cls()
+        cls._all[key] = memo  # the most recently used last
+        while len(cls._all) > cls.KEEP:
+            del cls._all[next(iter(cls._all))]
+        return memo
+
+    def get(self, household_id: int, key: tuple) -> FamilySummary | None:
+        entry = self.entries.get(household_id)
+        return entry[1] if entry is not None and entry[0] == key else None
+
+    def keep(self, household_id: int, key: tuple, summary: FamilySummary) -> None:
+        self.entries[household_id] = (key, summary)
 
 
 def _forms() -> dict[int, tuple[str | None, str, Quadrant]]:
@@ -427,45 +510,54 @@ def _day(value) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
-def _stored_facts(only, ids: set[int], year: YearSpan, today: dt.date, recent_from: dt.date
-                  ) -> tuple[dict[int, _Facts], set[int]]:
-    """The facts from the stored summaries, and the households that must be counted from the log."""
-    from school.visibility.store import FamilyYearSummary, recent_counts
+def _stored_rows(only, ids: set[int], year: YearSpan) -> dict[int, tuple]:
+    """The stored year summary of each household, as a raw row."""
+    from school.visibility.store import FamilyYearSummary
 
     y = FamilyYearSummary
-    facts: dict[int, _Facts] = {}
-    from_log: set[int] = set()
-    core = db.session.connection()
-    forms = {form_id: (code, name) for form_id, (code, name, _q) in _forms().items()}
-    last_contacts: dict[tuple, LastContact] = {}  # shared: many families have the same last report day
-    recents: dict[tuple, Recent] = {}
-    since = recent_from.strftime("%Y%m%d")
-    for (household_id, last_on, grid, log, log_from, personal_on, personal_form, contact_on, contact_form,
-         unanswered, first_unanswered, last_unanswered) in core.execute(
-        select(*(_raw(c) for c in (
-            y.household_id, y.last_on, y.grid, y.recent_log, y.log_from, y.last_personal_on,
-            y.last_personal_form_id, y.last_contact_on, y.last_contact_form_id, y.unanswered,
-            y.first_unanswered_on, y.last_unanswered_on,
-        )))
-        .where(only(y.household_id), y.year_start == year.start)
-    ):
-        if household_id not in ids:
-            continue
-        counts = recent_counts(log, log_from, since) if _day(last_on) <= today else None
+    return {
+        row[0]: tuple(row)
+        for row in db.session.connection().execute(
+            select(*(_raw(c) for c in (
+                y.household_id, y.last_on, y.grid, y.recent_log, y.log_from, y.last_personal_on,
+                y.last_personal_form_id, y.last_contact_on, y.last_contact_form_id, y.unanswered,
+                y.first_unanswered_on, y.last_unanswered_on,
+            )))
+            .where(only(y.household_id), y.year_start == year.start)
+        ).all()
+        if row[0] in ids
+    }
+
+
+class _StoredFacts:
+    """Turns stored year-summary rows into facts, sharing the equal parts between families."""
+
+    def __init__(self, today: dt.date, recent_from: dt.date, forms: Mapping) -> None:
+        self.today = today
+        self.since = recent_from.strftime("%Y%m%d")
+        self.forms = {form_id: (code, name) for form_id, (code, name, _q) in forms.items()}
+        self.last_contacts: dict[tuple, LastContact] = {}  # many families have the same last report day
+        self.recents: dict[tuple, Recent] = {}
+
+    def of(self, row: tuple) -> _Facts | None:
+        """The facts of one stored row; None when it cannot answer for today (count from the log)."""
+        from school.visibility.store import recent_counts
+
+        (_household_id, last_on, grid, log, log_from, personal_on, personal_form, contact_on, contact_form,
+         unanswered, first_unanswered, last_unanswered) = row
+        counts = recent_counts(log, log_from, self.since) if _day(last_on) <= self.today else None
         if counts is None:
-            from_log.add(household_id)
-            continue
-        facts[household_id] = _Facts(
+            return None
+        return _Facts(
             grid=_PackedGrid(grid),
-            recent=(recents.get(counts) or recents.setdefault(counts, Recent(*counts))) if counts[0]
+            recent=(self.recents.get(counts) or self.recents.setdefault(counts, Recent(*counts))) if counts[0]
             else _NO_RECENT,
-            last_personal=_last(personal_on, personal_form, forms, last_contacts),
-            last_contact=_last(contact_on, contact_form, forms, last_contacts),
+            last_personal=_last(personal_on, personal_form, self.forms, self.last_contacts),
+            last_contact=_last(contact_on, contact_form, self.forms, self.last_contacts),
             unanswered=unanswered,
             first_unanswered_on=_day(first_unanswered),
             last_unanswered_on=_day(last_unanswered),
         )
-    return facts, from_log
 
 
 def _last(on, form_id: int | None, forms: Mapping[int, tuple[str | None, str]], made: dict
