@@ -309,11 +309,22 @@ def test_above_many_households_the_same_queries_and_the_same_summaries(ctx, coun
 # --- the worker's memo of summaries and verdicts ----------------------------
 
 
-def test_a_summary_is_reused_only_while_what_it_is_built_from_is_unchanged(ctx):
+@pytest.fixture
+def memo_for_one(monkeypatch):
+    """The memo serves lists over many families; here it serves one, to watch it."""
+    from school.visibility.summary import _Memo
+
+    monkeypatch.setattr(_Memo, "FROM", 1)
+
+
+def test_a_summary_is_reused_only_while_what_it_is_built_from_is_unchanged(ctx, memo_for_one):
     h = household()
     moment(h, "gate_conversation", dt.date(2026, 10, 1))
     first = summarise(h)
     assert summarise(h) is first  # nothing changed: this worker's summary is given again
+    with pytest.MonkeyPatch.context() as patch:  # a family page's single family: built afresh
+        patch.setattr("school.visibility.summary._Memo.FROM", 2)
+        assert summarise(h) is not first and summarise(h) == first
 
     moment(h, "report", dt.date(2026, 11, 12), reach=Reach.ONE_WAY)  # a contact
     second = summarise(h)
@@ -339,7 +350,7 @@ def test_a_summary_is_reused_only_while_what_it_is_built_from_is_unchanged(ctx):
     assert summarise(h) == build_summaries([h.id], TODAY, 60, stored=False)[h.id]
 
 
-def test_a_verdict_is_reused_only_for_the_same_summary_and_thresholds(ctx):
+def test_a_verdict_is_reused_only_for_the_same_summary_and_thresholds(ctx, memo_for_one):
     from school.visibility.signals import DEFAULTS, Thresholds, evaluate
 
     h = household()

@@ -59,7 +59,7 @@ GO_BETWEEN = (Mediator.BRIDGE_FIGURE, Mediator.CHILD)
 ORAL_QUADRANTS = tuple(q for q in QUADRANTS if q.is_oral)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuadrantStats:
     """One cell of the family's grid for the school year."""
 
@@ -69,7 +69,7 @@ class QuadrantStats:
     not_reached: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recent:
     """Contacts that reached the family in the recent window."""
 
@@ -94,7 +94,7 @@ class Recent:
         return self.reached - self.go_between
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LastContact:
     on: dt.date
     form_code: str | None
@@ -116,7 +116,7 @@ class LastContact:
         return self.form_name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AgreementFacts:
     """An active contact agreement (contact op maat) and how it has gone."""
 
@@ -143,7 +143,7 @@ class AgreementFacts:
         return label_for(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FamilySummary:
     household_id: int
     today: dt.date
@@ -263,9 +263,10 @@ def build_summaries(
 
     A FamilySummary is a pure function of the rows it is built from (the
     household's, its stored year summary's, its agreements' and the catalogue's)
-    and of `today` and `recent_days`: this worker keeps the summary it built
-    last for each family with those rows as its key, and builds it again only
-    when one of them differs (see `_Memo`). The rows are read on every call.
+    and of `today` and `recent_days`: for a call over many families this worker
+    keeps the summary it built last for each family with the hash of those rows
+    as its key, and builds it again only when they differ (see `_Memo`). The
+    rows are read on every call.
     """
     from school.visibility import store
 
@@ -311,9 +312,10 @@ def build_summaries(
             agreement_rows.setdefault(row[0], []).append(tuple(row))
 
     # 3. the stored grid and last dates of this school year (or the contact log)
+    memo = None
     if stored:
         year_rows = _stored_rows(only, ids, year)
-        memo = _Memo.of(today, recent_days, forms)
+        memo = _Memo.of(today, recent_days, forms) if len(ids) >= _Memo.FROM else None
         stored_facts = _StoredFacts(today, recent_from, forms)
     else:
         facts = _counted_from_log(household_ids if isinstance(household_ids, Select) else sorted(ids),
@@ -328,8 +330,8 @@ def build_summaries(
         agreed = tuple(agreement_rows.get(hid, ()))
         if stored:
             year_row = year_rows.get(hid)
-            key = (household, year_row, agreed)
-            known = memo.get(hid, key)
+            key = hash((household, year_row, agreed)) if memo is not None else None
+            known = memo.get(hid, key) if memo is not None else None
             if known is not None:
                 summaries[hid] = known
                 continue
@@ -340,7 +342,7 @@ def build_summaries(
         else:
             key, f = None, facts.get(hid, empty)
         summaries[hid] = summary = build(household, f, agreed)
-        if key is not None:
+        if memo is not None and key is not None:
             memo.keep(hid, key, summary)
     if from_log:
         log_ids = household_ids if len(from_log) > MANY and isinstance(household_ids, Select) \
@@ -397,22 +399,26 @@ class _Builder:
 
 
 class _Memo:
-    """The summaries this worker built last, per (today, recent_days, catalogue) and household, each
-    with the rows it was built from as its key.
+    """The summaries this worker built last for the lists over many families, per (today,
+    recent_days, catalogue) and household, each with the hash of the rows it was built from.
 
-    A summary is reused only when the rows read now are equal to its key, so
-    it can never be out of date: a write changes the rows (the stored year
-    summary is recounted in the write's transaction; a household's or an
-    agreement's change is its own row), and a new day or another window is
-    another memo. It holds at most one summary per family for a few such
-    (day, window) pairs: its size follows the number of families.
+    A summary is reused only when the rows read now hash the same, so it is
+    not out of date: a write changes the rows (the stored year summary is
+    recounted in the write's transaction; a household's or an agreement's
+    change is its own row), and a new day or another window is another memo.
+    The key is the rows' 64-bit hash rather than the rows themselves (which
+    held some 10 MB per worker at 10 000 families); two different sets of rows
+    share a hash with odds of one in 2**64. It holds at most one summary per
+    family for a few (day, window) pairs: its size follows the families.
+    Reading a family or a few (the family page) neither uses nor fills it.
     """
 
-    KEEP = 3  # (day, window, catalogue) combinations kept: today's pages, a dashboard's end day, ...
+    FROM = MANY  # families in one call before the memo is used
+    KEEP = 3  # (day, window, catalogue) combinations kept: today's lists, a dashboard's end day, ...
     _all: ClassVar[dict[tuple, _Memo]] = {}
 
     def __init__(self) -> None:
-        self.entries: dict[int, tuple[tuple, FamilySummary]] = {}
+        self.entries: dict[int, tuple[int, FamilySummary]] = {}
 
     @classmethod
     def of(cls, today: dt.date, recent_days: int, forms: Mapping) -> _Memo:
@@ -423,11 +429,11 @@ class _Memo:
             del cls._all[next(iter(cls._all))]
         return memo
 
-    def get(self, household_id: int, key: tuple) -> FamilySummary | None:
+    def get(self, household_id: int, key: int) -> FamilySummary | None:
         entry = self.entries.get(household_id)
         return entry[1] if entry is not None and entry[0] == key else None
 
-    def keep(self, household_id: int, key: tuple, summary: FamilySummary) -> None:
+    def keep(self, household_id: int, key: int, summary: FamilySummary) -> None:
         self.entries[household_id] = (key, summary)
 
 
