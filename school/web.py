@@ -60,6 +60,42 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
+class Lazy:
+    """A template value that is only worked out (queried) when the template uses it: one block of a page
+    (an htmx fragment) often needs little of what the whole page shows."""
+
+    __slots__ = ("_make", "_value", "_made")
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._made = False
+        self._value = None
+
+    @property
+    def value(self):
+        if not self._made:
+            self._value, self._made = self._make(), True
+        return self._value
+
+    def __iter__(self):
+        return iter(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __getitem__(self, key):
+        return self.value[key]
+
+    def __contains__(self, item) -> bool:
+        return item in self.value
+
+    def __getattr__(self, name: str):
+        return getattr(self.value, name)
+
+
 def render(template: str, block: str = "content", status: int = 200, **context) -> Response:
     """The whole page, or only `block` of it when htmx asks for a fragment."""
     if wants_fragment():

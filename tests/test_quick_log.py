@@ -335,3 +335,17 @@ def test_csrf_is_enforced(tmp_path, database_url, school):
     response = client.post("/contacts/log", data={"household_id": school.households["Peeters"]})
     assert response.status_code in (400, 302)  # refused (or sent to log in), never saved
     assert moments(csrf_app) == []
+
+
+def test_what_the_answer_does_not_show_is_not_queried():
+    """The quick log's regions are Lazy: a save's answer (the confirmation) runs no query for the
+    favourite forms, the catalogue or today's list, which it does not show."""
+    from school.web import Lazy
+
+    made = []
+    value = Lazy(lambda: made.append("queried") or [3, 5])
+    assert made == []
+    assert list(value) == [3, 5] and len(value) == 2 and value and 5 in value and value[0] == 3
+    assert value.index(5) == 1  # anything else goes to the value itself
+    assert made == ["queried"]  # worked out once
+    assert not Lazy(list)

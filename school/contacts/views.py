@@ -34,7 +34,7 @@ from school.extensions import db
 from school.families.scope import sees_all_families
 from school.forms import search_text
 from school.grid import Quadrant
-from school.web import render, trigger, wants_fragment
+from school.web import Lazy, render, trigger, wants_fragment
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -75,9 +75,10 @@ def _back() -> str:
 def _log_page(*, household=None, form=None, saved=None, q="", results=None, status=200, block="log_area"):
     """The quick log: a family picker, the form for one family, or the confirmation."""
     user = _user()
-    offered = queries.catalogue(broadcast=False)
+    # Worked out only when the block rendered shows them (a save's answer shows the confirmation only).
+    offered = Lazy(lambda: queries.catalogue(broadcast=False))
     if household is not None and form is None:
-        form = MomentForm(household=household, form_choices=offered, formdata=None)
+        form = MomentForm(household=household, form_choices=offered.value, formdata=None)
     groups = queries.picker_groups(user) if household is None and saved is None and not q else []
     return render(
         "contacts/quick_log.html",
@@ -85,14 +86,14 @@ def _log_page(*, household=None, form=None, saved=None, q="", results=None, stat
         status=status,
         household=household,
         form=form,
-        favourites=queries.favourite_forms(user, offered),
-        by_quadrant=queries.by_quadrant(offered),
+        favourites=Lazy(lambda: queries.favourite_forms(user, offered.value)),
+        by_quadrant=Lazy(lambda: queries.by_quadrant(offered.value)),
         saved=saved,
         q=q,
         results=results,
         groups=groups,
         sees_all=sees_all_families(user),
-        today_moments=queries.todays_moments(user),
+        today_moments=Lazy(lambda: queries.todays_moments(user)),
         bounds=date_bounds(),
         today_date=schoolyear.today(),
         area="log-area",
