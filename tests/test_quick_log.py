@@ -337,9 +337,9 @@ def test_csrf_is_enforced(tmp_path, database_url, school):
     assert moments(csrf_app) == []
 
 
-def test_what_the_answer_does_not_show_is_not_queried():
-    """The quick log's regions are Lazy: a save's answer (the confirmation) runs no query for the
-    favourite forms, the catalogue or today's list, which it does not show."""
+def test_a_lazy_value_is_worked_out_once_and_only_when_used():
+    """The quick log's regions (favourite forms, catalogue, today's list) are Lazy, so a save's answer,
+    the confirmation alone, does not query them."""
     from school.web import Lazy
 
     made = []
