@@ -364,3 +364,34 @@ def test_a_verdict_is_reused_only_for_the_same_summary_and_thresholds(ctx, memo_
     assert "no_personal_contact" not in {x.code for x in evaluate(s, patient)}
     moment(h, "gate_conversation", dt.date(2026, 11, 13))
     assert "no_personal_contact" not in {x.code for x in evaluate(summarise(h), DEFAULTS)}
+
+
+def test_summaries_as_of_earlier_days_equal_the_summaries_counted_on_those_days(ctx):
+    from school.visibility.summary import summaries_as_of
+
+    h = household()
+    agreement(h, "spontaneous_call", every_days=14, agreed_on=dt.date(2026, 9, 10))
+    moment(h, "gate_conversation", dt.date(2026, 9, 12), tone=Tone.CONCERN)
+    moment(h, "spontaneous_call", dt.date(2026, 10, 2), initiative=Initiative.FAMILY)
+    moment(h, "parent_meeting", dt.date(2026, 10, 9), reach=Reach.NOT_REACHED)
+    moment(h, "report", dt.date(2026, 11, 12), reach=Reach.ONE_WAY, tone=Tone.POSITIVE)
+    moment(h, "gate_conversation", dt.date(2026, 11, 12), mediator=Mediator.CHILD)
+    moment(h, "gate_conversation", dt.date(2026, 8, 20))  # the school year before
+    now = summarise(h)
+    points = [(dt.date(2026, 9, 1), 60), (dt.date(2026, 9, 12), 59), (dt.date(2026, 10, 9), 60),
+              (dt.date(2026, 11, 11), 59), (dt.date(2026, 11, 12), 60), (TODAY, 30)]
+    assert summaries_as_of(now, points) == [summarise(h, today=day, recent_days=days) for day, days in points]
+    with pytest.raises(ValueError):
+        summaries_as_of(now, [(dt.date(2026, 8, 31), 60)])  # not this school year
+
+
+def test_summaries_as_of_count_from_the_log_when_the_window_holds_more_than_the_stored_log(ctx):
+    from school.visibility.store import LOG_SIZE
+    from school.visibility.summary import summaries_as_of
+
+    h = household()
+    for n in range(LOG_SIZE + 6):
+        moment(h, "diary_message", dt.date(2026, 10, 1) + dt.timedelta(days=n % 40), reach=Reach.ONE_WAY)
+    day = dt.date(2026, 11, 10)
+    [then] = summaries_as_of(summarise(h), [(day, 60)])
+    assert then == summarise(h, today=day) and then.recent.reached == LOG_SIZE + 6

@@ -39,6 +39,7 @@ from school.visibility.summary import (
     FamilySummary,
     build_summaries,
     counted_moments,
+    summaries_as_of,
     summary_for,
 )
 
@@ -458,12 +459,14 @@ def cleared_by_last_contact(summary: FamilySummary, now: list[Signal], threshold
         return None
     day = last.on
     household_id = summary.household_id
-    before = evaluate(summary_for(household_id, day - dt.timedelta(days=1), summary.recent_days - 1),
-                      thresholds)
+    points = [(day - dt.timedelta(days=1), summary.recent_days - 1)]
+    if day != summary.today:
+        points.append((day, summary.recent_days))
+    on_the_eve, *on_the_day = summaries_as_of(summary, points)
+    before = evaluate(on_the_eve, thresholds)
     if not before:
         return None
-    after = now if day == summary.today else evaluate(
-        summary_for(household_id, day, summary.recent_days), thresholds)
+    after = evaluate(on_the_day[0], thresholds) if on_the_day else now
     still = {s.code for s in after} | {s.code for s in now}
     gone = [s for s in before if s.code not in still]
     if not gone:

@@ -144,7 +144,7 @@ class DailyContactCount(db.Model):
 # --- the recount ---------------------------------------------------------------------
 
 
-def _moment_rows(household_ids: Iterable[int] | None):
+def moment_rows(household_ids: Iterable[int] | None):
     """Every counted moment of these households (or of all), oldest first per household."""
     m = ContactMoment
     g = aliased(GroupContact)
@@ -187,8 +187,8 @@ _ENUMS = {
 }
 
 
-def _typed(raw) -> _Moment:
-    """A row of `_moment_rows` with its dates and enums (PostgreSQL's driver gives dates, SQLite's text)."""
+def typed_row(raw) -> _Moment:
+    """A row of `moment_rows` with its dates and enums (PostgreSQL's driver gives dates, SQLite's text)."""
     household_id, moment_id, day, quadrant, reach, initiative, tone, mediator, form_id, kinship = raw
     return _Moment(
         household_id, moment_id, day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
@@ -203,7 +203,7 @@ _ZERO_CELL = dict.fromkeys(
 )
 
 
-def _summarise(household_id: int, rows: list) -> tuple[list[dict], list[dict]]:
+def summarise(household_id: int, rows: list) -> tuple[list[dict], list[dict]]:
     """The summary rows of one household from its counted moments (oldest first)."""
     years: dict[int, list] = {}
     for row in rows:  # by school year (span_for: 1 September - 31 August)
@@ -350,10 +350,10 @@ def refresh(household_ids: Iterable[int], session: Session | None = None) -> Non
     cells, facts = [], []
     rows_of: dict[int, list] = {h: [] for h in ids}
     for start in range(0, len(ids), 500):
-        for raw in session.execute(_moment_rows(ids[start:start + 500])):
-            rows_of[raw[0]].append(_typed(raw))
+        for raw in session.execute(moment_rows(ids[start:start + 500])):
+            rows_of[raw[0]].append(typed_row(raw))
     for household_id, rows in rows_of.items():
-        c, f = _summarise(household_id, rows)
+        c, f = summarise(household_id, rows)
         cells += c
         facts += f
     _delete(session, ids)
@@ -406,11 +406,11 @@ def recount(execute) -> Iterator[tuple[list[dict], list[dict]]]:
     """
     cells, facts = [], []
     current, rows = None, []
-    for raw in execute(_moment_rows(None).execution_options(yield_per=20_000)):
-        row = _typed(raw)
+    for raw in execute(moment_rows(None).execution_options(yield_per=20_000)):
+        row = typed_row(raw)
         if row.household_id != current:
             if rows:
-                c, f = _summarise(current, rows)
+                c, f = summarise(current, rows)
                 cells += c
                 facts += f
                 if len(facts) >= 20_000:
@@ -419,7 +419,7 @@ def recount(execute) -> Iterator[tuple[list[dict], list[dict]]]:
             current, rows = row.household_id, []
         rows.append(row)
     if rows:
-        c, f = _summarise(current, rows)
+        c, f = summarise(current, rows)
         cells += c
         facts += f
     if facts:
