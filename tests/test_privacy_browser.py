@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -53,6 +54,7 @@ def test_director_exports_erases_and_finds_it_in_the_audit_trail(page, live_serv
     page.goto(f"{live_server}/families/{school.inside}")
     assert page.get_by_role("heading", level=1).inner_text() == "Pagina niet gevonden"
     page.get_by_role("link", name="Logboek").click()
+    page.wait_for_url(re.compile(r"/privacy/audit$"))  # loaded, htmx listening, before choosing
     page.select_option("#action", "family.erased")
     expect(page.locator("#audit-table tbody tr")).to_have_count(1)  # the results swapped in by htmx
     assert page.locator("#audit-table tbody tr").get_attribute("data-action") == "family.erased"
