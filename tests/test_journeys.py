@@ -11,8 +11,9 @@ axe-core (WCAG 2.1 A/AA, no serious or critical violation) and must say its
 language in <html lang>; at the end of each journey the raw HTML of every full
 page it rendered goes through the Nu HTML Checker in one run.
 
-Beside the journeys: the gate log and the login with the keyboard alone (a
-visible focus on every stop), the core forms with JavaScript switched off, the
+Beside the journeys, with the keyboard alone (a visible focus on every stop):
+the login and the gate log, an intake (a refused one too), a follow-up, the
+dashboard's filters and the admin creating a teacher; and the core forms with JavaScript switched off, the
 quick log's tap targets, form errors that are announced, the language choice
 remembered per user, and dates and numbers in each locale's own format.
 
@@ -755,6 +756,100 @@ def test_the_dashboard_filters_with_the_keyboard_alone(journeys, school):
         page.keyboard.press("Enter")
     j.check(record=True)
     assert page.evaluate("window.__sameDocument || false") is False  # a real page
+    j.finish()
+
+
+
+def test_an_intake_with_the_keyboard_alone(journeys, school):
+    j = journeys("nl")
+    page, t = j.page, j.t
+    j.log_in(school.emails["onthaal"])
+    expect(page.locator("#family-q")).to_be_focused()  # the search has the focus; "New intake" is above it
+    tab_to(page, lambda f: f["id"] == "new-intake", limit=10, key="Shift+Tab")
+    with page.expect_navigation(url=re.compile(r"/families/intake$")):
+        page.keyboard.press("Enter")
+    j.check()
+
+    def type_into(field_id: str, text: str, limit: int = 80) -> None:
+        tab_to(page, lambda f: f["id"] == field_id, limit=limit)
+        page.keyboard.type(text)
+
+    def choose(field_id: str, text: str, limit: int = 10) -> None:
+        tab_to(page, lambda f: f["id"] == field_id, limit=limit)
+        choose_with_arrows(page, field_id, text)
+
+    type_into("caregivers-0-first_name", "Yusuf")
+    type_into("caregivers-0-last_name", "Toetsenbord", limit=3)
+    choose("caregivers-0-kinship", page.locator("#caregivers-0-kinship option[value=father]").inner_text())
+    type_into("children-0-first_name", "Lina", limit=20)
+    page.keyboard.press("Enter")  # Enter in a text field never sends the half-typed intake
+    expect(page).to_have_url(re.compile(r"/families/intake$"))
+    type_into("children-0-last_name", "Toetsenbord", limit=3)
+    choose("children-0-class_id", school.teacher_class)
+    # a second child with the keyboard: the new row's first field gets the focus
+    tab_to(page, lambda f: f["tag"] == "BUTTON" and t("Add a child") in f["text"], limit=15)
+    page.keyboard.press("Enter")
+    expect(page.locator("#children-1-first_name")).to_be_focused()
+    assert page.evaluate(FOCUS)["ring"]
+    j.check()
+    assert page.locator("#caregivers-0-first_name").input_value() == "Yusuf"  # nothing typed is lost
+    page.keyboard.type("Adam")
+    type_into("children-1-last_name", "Toetsenbord", limit=3)
+    finish = tab_to(page, lambda f: f["id"] == "finish-intake", limit=60)
+    assert finish["text"] == t("Finish intake")
+    # the second child has no class yet: the answer says so, and the focus is on the message
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#form-errors")).to_be_focused()
+    j.check()
+    assert_announced(page, "#children-1-class_id", t("Choose the child's class."))
+    choose("children-1-class_id", school.teacher_class, limit=60)
+    tab_to(page, lambda f: f["id"] == "finish-intake", limit=60)
+    with page.expect_navigation(url=re.compile(r"/families/\d+$")):
+        page.keyboard.press("Enter")
+    j.check(record=True)
+    expect(page.locator("#family-name")).to_contain_text("Toetsenbord")
+    expect(page.locator("body")).to_contain_text("Adam")
+    [(form, reach, _tone, _on)] = moments_of(school, family_id(page))
+    assert (form, reach) == ("enrolment_interview", "two_way")
+    j.finish()
+
+
+def test_admin_creates_a_teacher_with_the_keyboard_alone(journeys, school):
+    from school.accounts.models import User
+    from school.extensions import db
+
+    j = journeys("nl")
+    page, t = j.page, j.t
+    j.log_in(school.emails["beheer"])
+    tab_to(page, lambda f: f["tag"] == "A" and f["text"] == t("New account"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    j.check()
+    tab_to(page, lambda f: f["id"] == "name")
+    page.keyboard.type("Kim Toets")
+    tab_to(page, lambda f: f["id"] == "email", limit=3)
+    page.keyboard.type("kim.toets@delinde.example")
+    tab_to(page, lambda f: f["id"] == "role", limit=3)
+    choose_with_arrows(page, "role", t("Teacher"))
+    tab_to(page, lambda f: f["id"] == "password", limit=5)
+    page.keyboard.type("een lang wachtwoord voor Kim")
+    # the class: Tab through the checkboxes to it, Space ticks it
+    box = page.locator("#user-form").get_by_label(school.teacher_class, exact=True)
+    box_id = box.get_attribute("id")
+    tab_to(page, lambda f: f["id"] == box_id, limit=40)
+    page.keyboard.press("Space")
+    expect(box).to_be_checked()
+    tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == t("Save"), limit=60)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    j.check()
+
+    def kim():
+        user = db.session.scalar(select(User).where(User.email == "kim.toets@delinde.example"))
+        return user and (user.name, user.role.value, sorted(c.name for c in user.classes))
+
+    assert in_app(school, kim) == ("Kim Toets", "teacher", [school.teacher_class])
     j.finish()
 
 
