@@ -683,22 +683,31 @@ def _class_activities_of(families_of: dict[int, set[int]], year_so_far: YearSpan
     """Per class activity of the school year so far, the families of that class that came: read from the
     attendance of the year's activities only (its cost follows the activities, not the whole log)."""
     m = ContactMoment
-    activity = aliased(GroupContact)
-    came: dict[tuple[int, int], int] = {}
-    for class_id, activity_id, household_id in db.session.connection().execute(
-        select(activity.class_id, activity.id, m.household_id)
-        .join(m, m.group_id == activity.id)
-        .join(ContactForm, ContactForm.id == m.form_id)
-        .where(
-            activity.class_id.in_(list(families_of)), activity.removed_at.is_(None),
-            activity.occurred_on >= year_so_far.start, activity.occurred_on <= year_so_far.end,
-            m.removed_at.is_(None), m.reach.in_(REACHED), ContactForm.is_broadcast.is_(False),
-            m.occurred_on >= year_so_far.start, m.occurred_on <= year_so_far.end,
+    core = db.session.connection()
+    # The activities first, then their attendance by activity id: in one join PostgreSQL read the
+    # whole year's moments by date at a million moments (10x its time at 100 000).
+    class_of = dict(core.execute(
+        select(GroupContact.id, GroupContact.class_id).where(
+            GroupContact.class_id.in_(list(families_of)), GroupContact.removed_at.is_(None),
+            GroupContact.occurred_on >= year_so_far.start, GroupContact.occurred_on <= year_so_far.end,
         )
-        .distinct()
-    ):
-        if household_id in families_of[class_id]:
-            came[(class_id, activity_id)] = came.get((class_id, activity_id), 0) + 1
+    ).all())
+    came: dict[tuple[int, int], int] = {}
+    activity_ids = sorted(class_of)
+    for start in range(0, len(activity_ids), 1000):
+        for activity_id, household_id in core.execute(
+            select(m.group_id, m.household_id)
+            .join(ContactForm, ContactForm.id == m.form_id)
+            .where(
+                m.group_id.in_(activity_ids[start:start + 1000]),
+                m.removed_at.is_(None), m.reach.in_(REACHED), ContactForm.is_broadcast.is_(False),
+                m.occurred_on >= year_so_far.start, m.occurred_on <= year_so_far.end,
+            )
+            .distinct()
+        ).all():
+            class_id = class_of[activity_id]
+            if household_id in families_of[class_id]:
+                came[(class_id, activity_id)] = came.get((class_id, activity_id), 0) + 1
     return [_Attendance(class_id, activity_id, n) for (class_id, activity_id), n in came.items()]
 
 
