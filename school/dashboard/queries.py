@@ -683,33 +683,23 @@ def _class_activities_of(families_of: dict[int, set[int]], year_so_far: YearSpan
     """Per class activity of the school year so far, the families of that class that came: read from the
     attendance of the year's activities only (its cost follows the activities, not the whole log)."""
     m = ContactMoment
-    core = db.session.connection()
-    # The activities first, then their attendance by activity id: in one join PostgreSQL read the
-    # whole year's moments by date at a million moments (10x its time at 100 000).
-    class_of = dict(core.execute(
-        select(GroupContact.id, GroupContact.class_id).where(
-            GroupContact.class_id.in_(list(families_of)), GroupContact.removed_at.is_(None),
-            GroupContact.occurred_on >= year_so_far.start, GroupContact.occurred_on <= year_so_far.end,
+    activity = aliased(GroupContact)
+    came: dict[tuple[int, int], int] = {}
+    for class_id, activity_id, household_id in db.session.connection().execute(
+        select(activity.class_id, activity.id, m.household_id)
+        .join(m, m.group_id == activity.id)
+        .join(ContactForm, ContactForm.id == m.form_id)
+        .where(
+            activity.class_id.in_(list(families_of)), activity.removed_at.is_(None),
+            activity.occurred_on >= year_so_far.start, activity.occurred_on <= year_so_far.end,
+            m.removed_at.is_(None), m.reach.in_(REACHED), ContactForm.is_broadcast.is_(False),
+            m.occurred_on >= year_so_far.start, m.occurred_on <= year_so_far.end,
         )
-    ).all())
-    came: dict[tuple[int, int], set[int]] = {}
-    activity_ids = sorted(class_of)
-    for start in range(0, len(activity_ids), 1000):
-        # The moment's own day is checked here, not in SQL: with it in the WHERE clause SQLite
-        # walked the year's moments by date instead of the activities' by group.
-        for activity_id, household_id, on in core.execute(
-            select(m.group_id, m.household_id, m.occurred_on)
-            .join(ContactForm, ContactForm.id == m.form_id)
-            .where(
-                m.group_id.in_(activity_ids[start:start + 1000]),
-                m.removed_at.is_(None), m.reach.in_(REACHED), ContactForm.is_broadcast.is_(False),
-            )
-        ).all():
-            class_id = class_of[activity_id]
-            if year_so_far.start <= on <= year_so_far.end and household_id in families_of[class_id]:
-                came.setdefault((class_id, activity_id), set()).add(household_id)
-    return [_Attendance(class_id, activity_id, len(households))
-            for (class_id, activity_id), households in came.items()]
+        .distinct()
+    ):
+        if household_id in families_of[class_id]:
+            came[(class_id, activity_id)] = came.get((class_id, activity_id), 0) + 1
+    return [_Attendance(class_id, activity_id, n) for (class_id, activity_id), n in came.items()]
 
 
 @dataclass
