@@ -52,7 +52,8 @@ from school.families.models import (
     SchoolYear,
 )
 from school.schoolyear import YearSpan, span_for
-from school.visibility.models import Approach, FollowUp, FollowUpStatus, Setting
+from school.settings import Setting
+from school.visibility.models import Approach, FollowUp, FollowUpStatus
 
 DEMO_PASSWORD = "schoolpoort-demo-2026"
 DEMO_URL = "http://127.0.0.1:5000"

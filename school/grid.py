@@ -1,4 +1,4 @@
-"""The 2x2 contact grid: formal/informal x written/oral.
+"""The 2x2 contact grid: formal/informal x written/oral, and who stood between school and family.
 
 One small type for the whole product, so no template or query ever spells a
 quadrant as loose strings.
@@ -77,4 +77,27 @@ _QUADRANT_LABELS = {
     Quadrant.FORMAL_ORAL: _l("formal oral"),
     Quadrant.INFORMAL_WRITTEN: _l("informal written"),
     Quadrant.FORMAL_WRITTEN: _l("formal written"),
+}
+
+
+class Mediator(enum.StrEnum):
+    """Who, if anyone, stood between the school and the family in a contact."""
+
+    NONE = "none"
+    PROFESSIONAL_INTERPRETER = "professional_interpreter"
+    INFORMAL_INTERPRETER = "informal_interpreter"
+    BRIDGE_FIGURE = "bridge_figure"
+    CHILD = "child"
+
+    @property
+    def label(self) -> str:
+        return str(MEDIATOR_LABELS[self])
+
+
+MEDIATOR_LABELS = {
+    Mediator.NONE: _l("nobody"),
+    Mediator.PROFESSIONAL_INTERPRETER: _l("professional interpreter"),
+    Mediator.INFORMAL_INTERPRETER: _l("informal interpreter"),
+    Mediator.BRIDGE_FIGURE: _l("bridge figure (brugfiguur)"),
+    Mediator.CHILD: _l("the child"),
 }

@@ -1,6 +1,7 @@
 """Every model, imported in one place (for migrations and relationship lookups)."""
 
 from school.accounts.models import ROLE_LABELS, Role, User, class_teachers
+from school.audit import AuditEvent
 from school.contacts.models import (
     ContactAgreement,
     ContactForm,
@@ -24,8 +25,8 @@ from school.families.models import (
     SchoolYear,
     household_pupils,
 )
-from school.privacy.models import AuditEvent
-from school.visibility.models import Approach, FollowUp, FollowUpStatus, Setting
+from school.settings import Setting
+from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from school.visibility.store import DailyContactCount, FamilyQuadrantSummary, FamilyYearSummary
 
 __all__ = [

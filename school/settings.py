@@ -1,4 +1,4 @@
-"""Whole-number settings the director changes, each set kept in one Setting row.
+"""The school's settings (one JSON value per key), and the whole-number sets the director changes.
 
 The signal thresholds (visibility.signals.Thresholds) and the dashboard goals
 (dashboard.goals.Goals) are both a frozen dataclass of ints with an allowed
@@ -9,11 +9,28 @@ such a dataclass its reading and writing; the dataclass names its `KEY` and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import ClassVar, Self
 
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from school import audit
 from school.extensions import db
+from school.schoolyear import utcnow
+
+
+class Setting(db.Model):
+    """A school-wide setting (thresholds, goals, school name) as a JSON value."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class WholeNumbers:
@@ -39,17 +56,12 @@ class WholeNumbers:
 
     @classmethod
     def load(cls) -> Self:
-        from school.visibility.models import Setting
-
         setting = db.session.get(Setting, cls.KEY)
         return cls.from_mapping(setting.value if setting else None)
 
     @classmethod
     def save(cls, values: Mapping[str, int], user) -> Self:
         """Store the valid values, audit which changed, and commit."""
-        from school.privacy import audit
-        from school.visibility.models import Setting
-
         chosen = cls.from_mapping(values)
         setting = db.session.get(Setting, cls.KEY)
         if setting is None:

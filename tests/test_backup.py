@@ -11,7 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from school.privacy.models import AuditEvent
+from school.audit import AuditEvent
 from tests.conftest import _make_app
 
 

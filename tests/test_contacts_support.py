@@ -110,8 +110,8 @@ def moments(app, **where):
 
 
 def audit_actions(app, action: str) -> list[dict]:
+    from school.audit import AuditEvent
     from school.extensions import db
-    from school.privacy.models import AuditEvent
 
     with app.app_context():
         return [

@@ -510,8 +510,8 @@ def test_the_director_sets_the_goals_and_the_dashboard_measures_against_them(app
     # 70% of the class's families at one activity: no class reaches it any more
     assert goal(html, "activity-classes") == (0, 3)
     with app.app_context():
+        from school.audit import AuditEvent
         from school.dashboard.queries import load_goals
-        from school.privacy.models import AuditEvent
 
         assert load_goals().activity_families == 70
         saved = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings.updated"))
@@ -568,7 +568,7 @@ def test_csv_per_class_for_belgian_excel_and_safe_against_formulas(app, client, 
 
 
 def test_the_csv_export_is_audited_once_with_the_filters_and_no_family_data(app, client, school):
-    from school.privacy.models import AuditEvent
+    from school.audit import AuditEvent
 
     login(client, app, school["director"])
 

@@ -20,7 +20,8 @@ from school.contacts.models import ContactForm, ContactMoment, GroupContact, Rea
 from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Pupil, SchoolClass, household_pupils
 from school.grid import QUADRANTS, Quadrant
-from school.visibility.models import FollowUp, FollowUpStatus, Setting
+from school.settings import Setting
+from school.visibility.models import FollowUp, FollowUpStatus
 
 TODAY = dt.date(2026, 11, 21)
 

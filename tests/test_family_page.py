@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from school.audit import AuditEvent
 from school.contacts.models import GroupContact, Reach, Tone
 from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Pupil
-from school.privacy.models import AuditEvent
 from tests.conftest import login
 from tests.test_summary import TODAY, agreement, form, household, moment, school_class
 

@@ -16,10 +16,10 @@ import textwrap
 import pytest
 from sqlalchemy import event, select
 
+from school.audit import AuditEvent
 from school.contacts.models import ContactMoment
 from school.extensions import db
 from school.families.models import Household
-from school.privacy.models import AuditEvent
 from tests.conftest import fresh_app, login
 from tests.test_contacts_support import build_school, count, form_id, moments
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from school.audit import AuditEvent
 from school.contacts.models import GroupContact, Mediator, Reach
 from school.extensions import db
 from school.families.models import Household
-from school.privacy.models import AuditEvent
 from school.visibility import service
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from tests.conftest import login

@@ -104,11 +104,11 @@ def test_intake_page_has_three_parts_and_the_agreement(app, client, login_as, sc
 
 
 def test_a_finished_intake_saves_the_household_and_logs_the_intake(app, client, login_as, school):
+    from school.audit import AuditEvent
     from school.contacts.models import ContactMoment, Initiative, Mediator, Reach
     from school.extensions import db
     from school.families.models import Household, IntakeStatus
     from school.grid import Quadrant
-    from school.privacy.models import AuditEvent
 
     user_id = login_as("reception")
     gate = form_id(app, "gate_conversation")
@@ -608,9 +608,9 @@ def test_a_deactivated_contact_person_is_kept_and_shown_as_inactive(app, client,
 
 
 def test_an_edit_submitted_twice_saves_once(app, client, login_as, school):
+    from school.audit import AuditEvent
     from school.extensions import db
     from school.families.models import Household
-    from school.privacy.models import AuditEvent
 
     login_as("reception")
     client.post("/families/intake", data=intake_data(school))

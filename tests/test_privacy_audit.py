@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from school import schoolyear
+from school.audit import AuditEvent
 from school.extensions import db
-from school.privacy.models import AuditEvent
 from tests.conftest import TEST_PASSWORD, login
 from tests.test_intake import form_values, intake_data
 from tests.test_routes_matrix import build_school, signed_in_client
@@ -215,7 +215,7 @@ def test_each_action_leaves_exactly_one_event_and_none_holds_a_note(app, make_us
 
 
 def test_the_trail_is_append_only(app, make_user):
-    from school.privacy.audit import AuditTrailIsAppendOnly
+    from school.audit import AuditTrailIsAppendOnly
 
     make_user("teacher")  # user.created
     with app.app_context():
@@ -295,7 +295,7 @@ def test_the_director_browses_the_trail_by_family_user_action_and_date(app, make
 def test_the_trail_pages_through_many_events(app):
     school = build_school(app)
     with app.app_context():
-        from school.privacy import audit
+        from school import audit
 
         for _ in range(120):
             audit.record(

@@ -7,8 +7,8 @@ import json
 
 from sqlalchemy import func, select
 
+from school.audit import AuditEvent
 from school.extensions import db
-from school.privacy.models import AuditEvent
 from tests.test_routes_matrix import build_school, signed_in_client
 
 

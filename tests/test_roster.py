@@ -380,10 +380,10 @@ def counts(app):
 
 @pytest.mark.parametrize("name", ["belgian_excel_cp1252.csv", "utf8_bom_semicolon.csv"])
 def test_upload_preview_import_and_again_changes_nothing(app, client, login_as, name):
+    from school.audit import AuditEvent
     from school.extensions import db
     from school.families.models import Household, IntakeStatus, Pupil
-    from school.privacy.models import AuditEvent
-    from school.visibility.models import Setting
+    from school.settings import Setting
 
     login_as("reception")
     url, html, mapping = _import(client, name)

@@ -186,7 +186,7 @@ def _values(school: School, role_key: str, outsider: bool) -> tuple[dict, dict]:
 
 
 def _refusals(app) -> int:
-    from school.privacy.models import AuditEvent
+    from school.audit import AuditEvent
 
     with app.app_context():
         return db.session.scalar(

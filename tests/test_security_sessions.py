@@ -8,8 +8,8 @@ import re
 from sqlalchemy import func, select, update
 
 from school.accounts.models import LoginFailure, User
+from school.audit import AuditEvent
 from school.extensions import db
-from school.privacy.models import AuditEvent
 from tests.conftest import TEST_PASSWORD, _make_app, login
 
 WRONG = "not the password at all"

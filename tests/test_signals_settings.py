@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from school.audit import AuditEvent
 from school.extensions import db
-from school.privacy.models import AuditEvent
-from school.visibility.models import Setting
+from school.settings import Setting
 from school.visibility.signals import DEFAULTS, SETTING_KEY
 from tests.conftest import login
 from tests.test_summary import TODAY, agreement, household, school_class

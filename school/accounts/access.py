@@ -119,7 +119,7 @@ def refuse(
     Whatever the request had changed so far is rolled back first: the
     refusal is committed on its own.
     """
-    from school.privacy import audit
+    from school import audit
 
     user_id = current_user.id if current_user.is_authenticated else None
     db.session.rollback()

@@ -9,11 +9,11 @@ import hmac
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from school import audit
 from school.accounts.models import LoginFailure, Role, User
 from school.accounts.passwords import hash_password, needs_rehash, verify_password
 from school.extensions import db, will_write_again
 from school.families.models import SchoolClass
-from school.privacy import audit
 from school.schoolyear import utcnow
 
 

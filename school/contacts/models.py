@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.extensions import db, enum_type
-from school.grid import Quadrant
+from school.grid import Mediator, Quadrant
 from school.schoolyear import utcnow
 
 
@@ -57,17 +57,6 @@ class Tone(enum.StrEnum):
         return str(TONE_LABELS[self])
 
 
-class Mediator(enum.StrEnum):
-    NONE = "none"
-    PROFESSIONAL_INTERPRETER = "professional_interpreter"
-    INFORMAL_INTERPRETER = "informal_interpreter"
-    BRIDGE_FIGURE = "bridge_figure"
-    CHILD = "child"
-
-    @property
-    def label(self) -> str:
-        return str(MEDIATOR_LABELS[self])
-
 
 CONTACT_LEVEL_LABELS = {
     ContactLevel.FAMILY: _l("pupil or family"),
@@ -81,13 +70,6 @@ REACH_LABELS = {
     Reach.NOT_REACHED: _l("did not reach them"),
 }
 TONE_LABELS = {Tone.POSITIVE: _l("positive"), Tone.NEUTRAL: _l("neutral"), Tone.CONCERN: _l("concern")}
-MEDIATOR_LABELS = {
-    Mediator.NONE: _l("nobody"),
-    Mediator.PROFESSIONAL_INTERPRETER: _l("professional interpreter"),
-    Mediator.INFORMAL_INTERPRETER: _l("informal interpreter"),
-    Mediator.BRIDGE_FIGURE: _l("bridge figure (brugfiguur)"),
-    Mediator.CHILD: _l("the child"),
-}
 
 
 class ContactForm(db.Model):

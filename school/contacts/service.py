@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from school import schoolyear
+from school import audit, schoolyear
 from school.accounts.models import User
 from school.contacts import queries
 from school.contacts.models import (
@@ -31,7 +31,6 @@ from school.contacts.models import (
 )
 from school.extensions import db
 from school.grid import Quadrant
-from school.privacy import audit
 from school.visibility import service as visibility
 
 UNDO_SECONDS = 120

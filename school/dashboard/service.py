@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from school import audit
 from school.accounts.models import User
 from school.extensions import db
-from school.privacy import audit
 
 from .goals import Goals
 from .queries import Filters

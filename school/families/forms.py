@@ -21,12 +21,12 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
-from school.contacts.models import Mediator
 from school.families import intake
 from school.families.models import Kinship
 from school.families.scope import parse_id
 from school.families.service import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
 from school.forms import TOKEN_PATTERN, DayField, SchoolForm, SchoolSubForm
+from school.grid import Mediator
 from school.schoolyear import today
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.contacts.models import Mediator
 from school.extensions import db, enum_type
+from school.grid import Mediator
 from school.schoolyear import utcnow
 
 

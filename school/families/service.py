@@ -24,7 +24,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from school import audit
 from school.accounts.models import Role, User
+from school.audit import AuditEvent
 from school.contacts.models import (
     ContactAgreement,
     ContactForm,
@@ -52,10 +54,8 @@ from school.families.queries import current_classes, current_school_year
 from school.families.scope import scoped
 from school.families.topics import topic_label
 from school.grid import Quadrant
-from school.privacy import audit
-from school.privacy.models import AuditEvent
 from school.schoolyear import span_for, today, utcnow
-from school.visibility.models import Setting
+from school.settings import Setting
 
 INTAKE_FORM_CODE = "enrolment_interview"
 CONTACT_PERSON_ROLES = (Role.TEACHER, Role.CARE, Role.DIRECTOR, Role.RECEPTION)

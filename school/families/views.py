@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from school import audit
 from school.accounts.auth import roles_required, signed_in
 from school.accounts.models import Role
 from school.extensions import db
@@ -20,7 +21,6 @@ from school.families.intake import channel_label, time_label
 from school.families.models import IntakeStatus, Pupil
 from school.families.scope import get_household_or_404, is_id, parse_id
 from school.families.topics import topic_label
-from school.privacy import audit
 from school.web import render, trigger, wants_fragment
 
 bp = Blueprint("families", __name__, url_prefix="/families")

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from school import schoolyear
 from school.accounts.models import User
+from school.audit import AuditEvent
 from school.contacts.models import ContactMoment
 from school.extensions import db
 from school.families.models import Household, InfoTopic, Pupil, SchoolClass, household_pupils
-from school.privacy.models import AuditEvent
 from school.visibility.models import FollowUp
 
 EXPORT_FORMAT = "schoolpoort-household-export"
@@ -359,10 +359,10 @@ def export_labels() -> dict[str, str]:
 
 
 def _enum_labels() -> dict:
-    from school.contacts.models import Initiative, Mediator, Reach, Tone
+    from school.contacts.models import Initiative, Reach, Tone
     from school.families import intake
     from school.families.models import Kinship
-    from school.grid import Quadrant
+    from school.grid import Mediator, Quadrant
     from school.visibility.models import Approach, FollowUpStatus
     from school.visibility.signals import SIGNAL_TITLES
 

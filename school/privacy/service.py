@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, inspect, select
 
+from school import audit
 from school.accounts.models import User
 from school.contacts.models import ContactAgreement, ContactMoment
 from school.extensions import db
 from school.families.models import Caregiver, Household, Pupil, household_pupils
-from school.privacy import audit, queries
+from school.privacy import queries
 from school.schoolyear import utcnow
 from school.visibility import store as summaries
 from school.visibility.models import FollowUp

@@ -1,4 +1,4 @@
-"""Follow-ups of less-visible families, and the school's settings."""
+"""Follow-ups of less-visible families."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.extensions import db, enum_type
@@ -95,14 +95,3 @@ class FollowUp(db.Model):
     household: Mapped[Household] = relationship()  # noqa: F821
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])  # noqa: F821
     closed_by_moment: Mapped[ContactMoment | None] = relationship()  # noqa: F821
-
-
-class Setting(db.Model):
-    """A school-wide setting (thresholds, goals, school name) as a JSON value."""
-
-    __tablename__ = "settings"
-
-    key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    value: Mapped[object] = mapped_column(JSON)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

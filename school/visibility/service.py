@@ -31,12 +31,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from school import schoolyear
+from school import audit, schoolyear
 from school.accounts.models import User
 from school.contacts.models import ContactForm, ContactMoment, Reach
 from school.extensions import db
 from school.families.models import Household
-from school.privacy import audit
 from school.schoolyear import utcnow
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from school.visibility.signals import Thresholds

@@ -1,4 +1,4 @@
-"""Write audit events in the caller's transaction (never the note text).
+"""The audit trail: its model, and events written in the caller's transaction (never the note text).
 
 The trail is append-only: the ORM refuses to change or delete an event. The
 one exception is erasure (school.privacy.service), which replaces a
@@ -7,13 +7,35 @@ household's reference by a pseudonym with a single UPDATE statement.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import case, event, null, update
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, ForeignKey, Index, String, case, event, null, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from school.extensions import READ_ONLY_METHODS, db
-from school.privacy.models import AuditEvent
+from school.schoolyear import utcnow
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, when (UTC). Never the text of a note."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_household_at", "household_ref", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    # The household concerned, as a reference that survives erasure: the id
+    # as text, replaced by a pseudonym when the household is erased.
+    household_ref: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class AuditTrailIsAppendOnly(RuntimeError):
