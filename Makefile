@@ -29,6 +29,7 @@ test-postgres: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/bandit -r school -ll -q
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed node_modules/.installed $(MO_FILES) instance/config.py
 

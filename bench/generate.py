@@ -117,9 +117,10 @@ def load_template(workdir: Path) -> Template:
 
     from school import demo, schoolyear
     from school.accounts.models import User
-    from school.contacts.models import ContactAgreement, ContactForm, ContactMoment, GroupContact
+    from school.catalogue import ContactForm
+    from school.contacts.models import ContactMoment, GroupContact
     from school.extensions import db
-    from school.families.models import Caregiver, Household, SchoolClass, household_pupils
+    from school.families.models import Caregiver, ContactAgreement, Household, SchoolClass, household_pupils
     from school.visibility.models import FollowUp
 
     path = workdir / "demo-template.sqlite"
@@ -582,10 +583,12 @@ def generate(
 
             from school.accounts.models import User
             from school.accounts.models import class_teachers as class_teachers_table
-            from school.contacts.models import ContactAgreement, ContactForm, GroupContact
+            from school.catalogue import ContactForm
+            from school.contacts.models import GroupContact
             from school.extensions import db
             from school.families.models import (
                 Caregiver,
+                ContactAgreement,
                 Household,
                 Pupil,
                 SchoolClass,
@@ -811,7 +814,7 @@ def _analyse(engine) -> None:
 
 
 def _quadrant_mix(db, counted: Counter) -> dict[str, Counter]:
-    from school.contacts.models import ContactForm
+    from school.catalogue import ContactForm
 
     quadrant = {f.id: f.quadrant.value for f in db.session.scalars(select(ContactForm))}
     codes = {f.code: f.id for f in db.session.scalars(select(ContactForm))}

@@ -6,14 +6,19 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from school import demo
+from school.accounts import service as accounts
+from school.backup import BackupError, backup
+from school.catalogue import ensure_catalogue
 from school.extensions import db
+from school.families.service import UPLOAD_MAX_AGE, import_roster_file, sweep_uploads
+from school.families.topics import ensure_topics
+from school.policy import Role
+from school.privacy import service as privacy
 
 
 def init_school() -> None:
     """The catalogue of contact forms and the intake checklist (idempotent)."""
-    from school.contacts.catalogue import ensure_catalogue
-    from school.families.topics import ensure_topics
-
     ensure_catalogue()
     ensure_topics()
     db.session.commit()
@@ -38,14 +43,11 @@ def init_app(app: Flask) -> None:
     @click.password_option(help="At least 12 characters.")
     def create_user_command(email: str, name: str, role: str, password: str) -> None:
         """Create an account (the first admin, typically)."""
-        from school.accounts import service
-        from school.accounts.models import Role
-
         if len(password) < app.config["PASSWORD_MIN_LENGTH"]:
             raise click.BadParameter("use at least 12 characters", param_hint="password")
         try:
-            user = service.create_user(name=name, email=email, role=Role(role), password=password)
-        except service.EmailTaken as exc:
+            user = accounts.create_user(name=name, email=email, role=Role(role), password=password)
+        except accounts.EmailTaken as exc:
             raise click.ClickException(f"an account with {email} exists already") from exc
         click.echo(f"Created {user.role.value} account {user.email}.")
 
@@ -54,8 +56,6 @@ def init_app(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
     def import_roster_command(file: str, dry_run: bool) -> None:
         """Import pupils and classes from a CSV or XLSX roster (matched on the pupil number)."""
-        from school.families.service import import_roster_file
-
         if not import_roster_file(file, dry_run=dry_run, echo=click.echo):
             raise click.exceptions.Exit(1)
 
@@ -63,8 +63,6 @@ def init_app(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path: str) -> None:
         """Write a consistent copy of the database to PATH while the app keeps running."""
-        from school.backup import BackupError, backup
-
         try:
             written = backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
         except BackupError as exc:
@@ -75,10 +73,8 @@ def init_app(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="List the households that would be erased; erase nothing.")
     def purge_command(dry_run: bool) -> None:
         """Erase households whose children all left more than RETENTION_MONTHS months ago."""
-        from school.privacy import service
-
         months = int(app.config["RETENTION_MONTHS"])
-        found, erased = service.purge(dry_run=dry_run)
+        found, erased = privacy.purge(dry_run=dry_run)
         # Names only in the dry run: what is erased must not live on in a cron log.
         for c in found if dry_run else ():
             click.echo(f"would erase: household {c.household_id} ({c.name}), "
@@ -88,8 +84,6 @@ def init_app(app: Flask) -> None:
         verb = "would be erased" if dry_run else "erased"
         click.echo(f"{len(found)} household(s) {verb} (children all left more than {months} months ago).")
         # Roster files someone uploaded and never imported hold pupils' and parents' data too.
-        from school.families.service import UPLOAD_MAX_AGE, sweep_uploads
-
         swept = sweep_uploads(dry_run=dry_run)
         verb = "would be removed" if dry_run else "removed"
         hours = int(UPLOAD_MAX_AGE.total_seconds() // 3600)
@@ -98,8 +92,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Load the demo school into an empty database (deterministic, idempotent)."""
-        from school import demo
-
         init_school()
         if demo.seed():
             click.echo("Demo school loaded.")

@@ -29,19 +29,12 @@ from sqlalchemy import insert, select
 from school import schoolyear
 from school.accounts.models import Role, User
 from school.accounts.passwords import hash_password
-from school.contacts.models import (
-    ContactAgreement,
-    ContactForm,
-    ContactMoment,
-    GroupContact,
-    Initiative,
-    Mediator,
-    Reach,
-    Tone,
-)
+from school.catalogue import ContactForm
+from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db
 from school.families.models import (
     Caregiver,
+    ContactAgreement,
     Household,
     InfoTopic,
     IntakeStatus,

@@ -18,6 +18,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations
 from wtforms import Form
 from wtforms.fields import Field, FieldList, FormField, StringField
 from wtforms.meta import DefaultMeta
@@ -147,6 +148,4 @@ class SchoolSubForm(Form):
         bind_field = _bind_text_field
 
         def get_translations(self, form):
-            from flask_wtf.i18n import translations
-
             return translations

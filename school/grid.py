@@ -101,3 +101,6 @@ MEDIATOR_LABELS = {
     Mediator.BRIDGE_FIGURE: _l("bridge figure (brugfiguur)"),
     Mediator.CHILD: _l("the child"),
 }
+
+# A go-between carries the message, but the school has not spoken with the family itself.
+GO_BETWEEN = (Mediator.BRIDGE_FIGURE, Mediator.CHILD)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from school.accounts.access import public
+from school.access import public
 
 bp = Blueprint("health", __name__)
 

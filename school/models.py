@@ -1,20 +1,12 @@
 """Every model, imported in one place (for migrations and relationship lookups)."""
 
-from school.accounts.models import ROLE_LABELS, Role, User, class_teachers
+from school.accounts.models import User, class_teachers
 from school.audit import AuditEvent
-from school.contacts.models import (
-    ContactAgreement,
-    ContactForm,
-    ContactLevel,
-    ContactMoment,
-    GroupContact,
-    Initiative,
-    Mediator,
-    Reach,
-    Tone,
-)
+from school.catalogue import ContactForm, ContactLevel
+from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.families.models import (
     Caregiver,
+    ContactAgreement,
     Household,
     InfoTopic,
     IntakeStatus,
@@ -25,6 +17,7 @@ from school.families.models import (
     SchoolYear,
     household_pupils,
 )
+from school.policy import ROLE_LABELS, Role
 from school.settings import Setting
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from school.visibility.store import DailyContactCount, FamilyQuadrantSummary, FamilyYearSummary

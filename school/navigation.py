@@ -6,7 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from school.accounts.models import Role
+from school.policy import Role
 
 _LOG = ("contacts.quick_log", _l("Log contact"))
 _FAMILIES = ("families.index", _l("Families"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -23,6 +24,9 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+from school.access import public
+from school.extensions import db
 
 # Endpoints that serve files everybody may cache (no family data).
 ASSET_ENDPOINTS = frozenset({"static", "vendor"})
@@ -58,6 +62,21 @@ def wants_fragment() -> bool:
     """A real htmx swap: not a boosted navigation, not a history restore."""
     hx = getattr(request, "htmx", None)
     return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never another host, never '//host'."""
+    if not target:
+        return None
+    # Browsers drop tabs and newlines from URLs: "/\t/host" would become "//host".
+    if any(ord(c) < 33 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
 
 
 class Lazy:
@@ -132,8 +151,6 @@ def aria_attrs(field, hint: object = None) -> dict[str, str]:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["aria_attrs"] = aria_attrs
 
-    from school.accounts.access import public
-
     @app.get("/vendor/<name>")
     @public
     def vendor(name: str):
@@ -199,8 +216,6 @@ def _database_unavailable(error: OperationalError):
     (SchoolForm.validate) and any write refused, and its form page (422)
     becomes the 503. Anything else falls back to a plain "try again" page.
     """
-    from school.extensions import db
-
     db.session.rollback()
     g.database_read_only = True  # the answer itself only reads (and must not wait)
     app = current_app._get_current_object()
@@ -221,8 +236,6 @@ def _database_unavailable(error: OperationalError):
 
 def _form_again(app: Flask) -> Response | None:
     """The posted form with the user's input, from its own view; None if it cannot be had."""
-    from school.extensions import db
-
     g.database_busy = True
     try:
         answer = app.preprocess_request()

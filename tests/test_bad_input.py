@@ -533,7 +533,7 @@ def test_broadcast(world, name, value, htmx):
 
 
 def newest_form_name(app):
-    from school.contacts.models import ContactForm
+    from school.catalogue import ContactForm
 
     return scalar(app, select(ContactForm.name).order_by(ContactForm.id.desc()).limit(1))
 
@@ -550,7 +550,7 @@ def test_catalogue_new_form(world, name, value):
 @given(name=st.sampled_from(["name", "quadrant", "level", "is_broadcast", "active"]), value=hostile_text)
 @BAD_INPUT
 def test_catalogue_edit_form(world, name, value):
-    from school.contacts.models import ContactForm
+    from school.catalogue import ContactForm
 
     client = world.client("admin")
     post(client, "/contacts/catalogue", [("name", "Koffiemoment"), ("quadrant", "informal_oral"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from school.contacts.models import ContactForm
+from school.catalogue import ContactForm
 from school.extensions import db
 from tests.test_contacts_support import form_id
 

@@ -188,7 +188,7 @@ def test_removal_is_soft_and_hides_the_contact(client, app, school, teacher):
 
 
 def test_a_deactivated_form_stays_on_old_contacts(client, app, school, teacher):
-    from school.contacts.models import ContactForm
+    from school.catalogue import ContactForm
     from school.extensions import db
 
     login(client, app, teacher)

@@ -66,7 +66,7 @@ def build_school(app) -> School:
 
 
 def form_id(app, code: str) -> int:
-    from school.contacts.models import ContactForm
+    from school.catalogue import ContactForm
     from school.extensions import db
 
     with app.app_context():

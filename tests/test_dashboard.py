@@ -13,16 +13,9 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import selectinload
 
-from school.contacts.models import (
-    ContactAgreement,
-    ContactMoment,
-    GroupContact,
-    Initiative,
-    Reach,
-    Tone,
-)
+from school.contacts.models import ContactMoment, GroupContact, Initiative, Reach, Tone
 from school.extensions import db
-from school.families.models import Caregiver, Household, Kinship, Level, Pupil, SchoolClass
+from school.families.models import Caregiver, ContactAgreement, Household, Kinship, Level, Pupil, SchoolClass
 from school.grid import QUADRANTS, Quadrant
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from school.visibility.signals import evaluate

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from school import demo, schoolyear
 from school.accounts.models import Role, User
+from school.catalogue import ContactForm
 from school.cli import init_school
-from school.contacts.models import ContactForm, ContactMoment, GroupContact, Reach
+from school.contacts.models import ContactMoment, GroupContact, Reach
 from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Pupil, SchoolClass, household_pupils
 from school.grid import QUADRANTS, Quadrant

@@ -79,8 +79,8 @@ def test_refused_broadcasts(client, app, school, teacher):
 
 
 def test_broadcasts_for_household(app, ctx, school):
+    from school.catalogue import ContactForm
     from school.contacts import queries
-    from school.contacts.models import ContactForm
     from school.extensions import db
 
     today = schoolyear.today()

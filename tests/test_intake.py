@@ -18,7 +18,7 @@ from tests.conftest import login
 @pytest.fixture
 def school(app, make_user):
     """This school year with two classes (1A with juf Ann, K2 with meester Bart) and the checklist."""
-    from school.contacts.models import ContactForm
+    from school.catalogue import ContactForm
     from school.extensions import db
     from school.families.models import InfoTopic, Level, SchoolClass, SchoolYear
 
@@ -83,7 +83,7 @@ def intake_data(school, **overrides) -> dict:
 
 
 def form_id(app, code: str) -> int:
-    from school.contacts.models import ContactForm
+    from school.catalogue import ContactForm
     from school.extensions import db
 
     with app.app_context():
@@ -550,9 +550,8 @@ def test_a_stale_edit_shows_both_versions_and_never_overwrites(app, make_user, s
 
 def test_two_stale_forms_that_change_only_an_agreement_conflict(app, make_user, school):
     """Only the agreement's rhythm changes (no column of the households row): still a conflict."""
-    from school.contacts.models import ContactAgreement
     from school.extensions import db
-    from school.families.models import Household
+    from school.families.models import ContactAgreement, Household
 
     first, second, hid = two_editors_of_a_new_family(app, make_user, school)
     with app.app_context():

@@ -17,7 +17,7 @@ def test_models_and_migrations_agree(ctx):
 def test_catalogue_is_seeded_in_every_quadrant(ctx):
     from sqlalchemy import select
 
-    from school.contacts.models import ContactForm
+    from school.catalogue import ContactForm
     from school.grid import QUADRANTS
 
     forms = db.session.scalars(select(ContactForm)).all()

@@ -14,8 +14,8 @@ from tests.test_routes_matrix import build_school, signed_in_client
 
 def _add_details(app, school):
     """A shared child (separated parents), a removed moment, an agreement, a follow-up note."""
-    from school.contacts.models import ContactAgreement, ContactMoment, Initiative, Reach
-    from school.families.models import Household, Pupil
+    from school.contacts.models import ContactMoment, Initiative, Reach
+    from school.families.models import ContactAgreement, Household, Pupil
     from school.visibility.models import FollowUp
 
     with app.app_context():
@@ -163,8 +163,8 @@ def test_consent_is_recorded_with_its_date_and_can_be_withdrawn(app):
 
 
 def test_erasure_removes_the_household_and_keeps_the_trail_under_a_pseudonym(app):
-    from school.contacts.models import ContactAgreement, ContactMoment
-    from school.families.models import Caregiver, Household, Pupil
+    from school.contacts.models import ContactMoment
+    from school.families.models import Caregiver, ContactAgreement, Household, Pupil
     from school.visibility.models import FollowUp
 
     school = build_school(app)

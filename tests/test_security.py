@@ -104,7 +104,7 @@ def csrf_app(database_url, tmp_path, app):
 
 
 def _post_rules(app):
-    from school.accounts.access import rule_for
+    from school.access import rule_for
 
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "POST" in rule.methods:

@@ -25,8 +25,9 @@ from sqlalchemy import insert, select
 
 from school import schoolyear
 from school.accounts.models import User
+from school.catalogue import ContactForm
 from school.contacts import service
-from school.contacts.models import ContactForm, ContactMoment, Initiative, Mediator, Reach, Tone
+from school.contacts.models import ContactMoment, Initiative, Mediator, Reach, Tone
 from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Level, Pupil, SchoolClass, SchoolYear
 from school.grid import Quadrant

@@ -11,18 +11,10 @@ import itertools
 import pytest
 from sqlalchemy import event, select
 
-from school.contacts.models import (
-    ContactAgreement,
-    ContactForm,
-    ContactMoment,
-    GroupContact,
-    Initiative,
-    Mediator,
-    Reach,
-    Tone,
-)
+from school.catalogue import ContactForm
+from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db
-from school.families.models import Household, Level, Pupil, SchoolClass, SchoolYear
+from school.families.models import ContactAgreement, Household, Level, Pupil, SchoolClass, SchoolYear
 from school.grid import Quadrant
 from school.visibility.summary import build_summaries, summary_for
 

@@ -278,7 +278,7 @@ def upgrade():
 
     # Every school starts with the catalogue of contact forms from the sources
     # (Tabel 1 of the Leidraad and the forms it names), and the intake checklist.
-    from school.contacts.catalogue import seed_rows
+    from school.catalogue import seed_rows
     from school.families.topics import DEFAULT_TOPICS
 
     op.bulk_insert(sa.table(

@@ -5,16 +5,15 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, flash, make_response, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, make_response, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
-from school.accounts import access
-from school.accounts.access import public, roles_required, signed_in  # noqa: F401 - the views' decorators
 from school.accounts.models import User
 from school.extensions import db, login_manager
+from school.web import safe_next, wants_fragment
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -31,7 +30,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
-    access.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to continue.")
@@ -55,8 +53,6 @@ def to_login() -> Response:
     HX-Redirect, so the browser goes to the login page as a whole page, and
     comes back afterwards to the page the user was on (not the fragment's URL).
     """
-    from school.web import wants_fragment
-
     fragment = wants_fragment()
     login = url_for("accounts.login", next=_come_back_to(fragment))
     if not fragment:
@@ -69,8 +65,6 @@ def to_login() -> Response:
 
 def _come_back_to(fragment: bool) -> str | None:
     """Where to go after logging in: a path on this site, or nothing."""
-    from school.accounts.views import safe_next
-
     if fragment:
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         if current.netloc and current.netloc != request.host:
@@ -109,8 +103,6 @@ def enforce_session_limits():
 
 
 def _limits() -> tuple[int, int]:
-    from flask import current_app
-
     return (
         int(current_app.config["SESSION_IDLE_MINUTES"]) * 60,
         int(current_app.config["SESSION_MAX_HOURS"]) * 3600,

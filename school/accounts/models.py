@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.extensions import db, enum_type
+from school.policy import Role
 from school.schoolyear import utcnow
-
-
-class Role(enum.StrEnum):
-    RECEPTION = "reception"
-    TEACHER = "teacher"
-    CARE = "care"
-    DIRECTOR = "director"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.RECEPTION: _l("Reception"),
-    Role.TEACHER: _l("Teacher"),
-    Role.CARE: _l("Care coordinator"),
-    Role.DIRECTOR: _l("Director"),
-    Role.ADMIN: _l("Administrator"),
-}
 
 class_teachers = Table(
     "class_teachers",

@@ -13,7 +13,6 @@ from school import audit
 from school.accounts.models import LoginFailure, Role, User
 from school.accounts.passwords import hash_password, needs_rehash, verify_password
 from school.extensions import db, will_write_again
-from school.families.models import SchoolClass
 from school.schoolyear import utcnow
 
 
@@ -167,17 +166,15 @@ def reset_password(user: User, password: str) -> None:
     db.session.commit()
 
 
-def _classes(class_ids) -> list[SchoolClass]:
+def _classes(class_ids) -> list:
+    """The classes with these ids. A class is the families domain's (SchoolClass), above this one:
+    it is reached through the User.classes relationship instead of an import."""
     if not class_ids:
         return []
-    return list(db.session.scalars(select(SchoolClass).where(SchoolClass.id.in_(list(class_ids)))))
+    school_class = User.classes.property.mapper.class_
+    return list(db.session.scalars(select(school_class).where(school_class.id.in_(list(class_ids)))))
 
 
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name)))
 
-
-def class_choices() -> list[tuple[int, str]]:
-    from school.families.queries import current_classes
-
-    return [(c.id, c.name) for c in current_classes()]

@@ -27,7 +27,8 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from school import schoolyear
-from school.contacts.models import ContactLevel, Initiative, Mediator, Reach, Tone
+from school.catalogue import ContactLevel
+from school.contacts.models import Initiative, Mediator, Reach, Tone
 from school.forms import TOKEN_PATTERN, DayField, SchoolForm
 from school.grid import QUADRANTS
 

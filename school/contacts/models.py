@@ -1,4 +1,4 @@
-"""The catalogue of contact forms, contact moments, group contacts and agreements."""
+"""Contact moments and group contacts (the forms they take are in school.catalogue)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from school.catalogue import ContactForm
 from school.extensions import db, enum_type
 from school.grid import Mediator, Quadrant
 from school.schoolyear import utcnow
-
-
-class ContactLevel(enum.StrEnum):
-    FAMILY = "family"
-    CLASS = "class"
-    SCHOOL = "school"
-
-    @property
-    def label(self) -> str:
-        return str(CONTACT_LEVEL_LABELS[self])
 
 
 class Initiative(enum.StrEnum):
@@ -58,11 +49,6 @@ class Tone(enum.StrEnum):
 
 
 
-CONTACT_LEVEL_LABELS = {
-    ContactLevel.FAMILY: _l("pupil or family"),
-    ContactLevel.CLASS: _l("class"),
-    ContactLevel.SCHOOL: _l("whole school"),
-}
 INITIATIVE_LABELS = {Initiative.SCHOOL: _l("the school"), Initiative.FAMILY: _l("the family")}
 REACH_LABELS = {
     Reach.TWO_WAY: _l("two-way conversation"),
@@ -71,28 +57,6 @@ REACH_LABELS = {
 }
 TONE_LABELS = {Tone.POSITIVE: _l("positive"), Tone.NEUTRAL: _l("neutral"), Tone.CONCERN: _l("concern")}
 
-
-class ContactForm(db.Model):
-    """A form of contact in the catalogue; each sits in one quadrant."""
-
-    __tablename__ = "contact_forms"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Seeded forms have a code and a translated label; a school's own have a name only.
-    code: Mapped[str | None] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    quadrant: Mapped[Quadrant] = mapped_column(enum_type(Quadrant, 20))
-    level: Mapped[ContactLevel] = mapped_column(enum_type(ContactLevel, 8))
-    # A broadcast (newsletter, class WhatsApp post) never counts as reaching a family.
-    is_broadcast: Mapped[bool] = mapped_column(default=False)
-    active: Mapped[bool] = mapped_column(default=True)
-    sort_order: Mapped[int] = mapped_column(default=0)
-
-    @property
-    def label(self) -> str:
-        from school.contacts.catalogue import label_for
-
-        return label_for(self)
 
 
 class GroupContact(db.Model):
@@ -178,24 +142,3 @@ class ContactMoment(db.Model):
     @property
     def quadrant(self) -> Quadrant:
         return self.form.quadrant
-
-
-class ContactAgreement(db.Model):
-    """Contact op maat: a form and rhythm agreed with a family at the intake."""
-
-    __tablename__ = "contact_agreements"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(
-        ForeignKey("households.id", ondelete="CASCADE"), index=True
-    )
-    form_id: Mapped[int] = mapped_column(ForeignKey("contact_forms.id"))
-    # A regular rhythm in days (14 = every two weeks), or an occasion
-    # ("before each report") when the rhythm is not a number of days.
-    every_days: Mapped[int | None]
-    occasion: Mapped[str | None] = mapped_column(String(160))
-    active: Mapped[bool] = mapped_column(default=True)
-    agreed_on: Mapped[dt.date | None]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    form: Mapped[ContactForm] = relationship()

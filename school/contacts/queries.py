@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask import abort
@@ -12,20 +13,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from school import schoolyear
-from school.accounts.access import refuse
-from school.accounts.models import Role, User
-from school.contacts.models import ContactForm, ContactLevel, ContactMoment, GroupContact
+from school.access import refuse
+from school.accounts.models import User
+from school.catalogue import ContactForm, ContactLevel
+from school.contacts.forms import WHOLE_SCHOOL
+from school.contacts.models import ContactMoment, GroupContact, Reach
 from school.extensions import db
 from school.families.models import Caregiver, Household, Pupil, SchoolClass, household_pupils
 from school.families.queries import current_classes
-from school.families.scope import get_household_or_404, scoped, sees_all_families
-from school.grid import QUADRANTS, Quadrant
-
-# Who may log contacts (the admin manages the school, not its families).
-LOGGERS = (Role.TEACHER, Role.RECEPTION, Role.CARE, Role.DIRECTOR)
-# Who may read any note, confidential ones included, and correct any moment.
-CORRECTORS = (Role.CARE, Role.DIRECTOR)
-CATALOGUE_EDITORS = (Role.ADMIN, Role.DIRECTOR)
+from school.families.scope import get_household_or_404, scoped, sees_all_families, visible_household_ids
+from school.grid import GO_BETWEEN, QUADRANTS, Quadrant
+from school.policy import may_correct
 
 # The forms offered first to somebody who has logged nothing yet.
 FALLBACK_CODES = ("gate_conversation", "spontaneous_call", "diary_message", "parent_meeting")
@@ -294,22 +292,10 @@ def moment_or_404(moment_id: int, user: User) -> ContactMoment:
     if moment is None or moment.removed_at is not None:
         abort(404)
     get_household_or_404(moment.household_id, user)
-    if not can_correct(user, moment):
+    if not may_correct(user, moment):
         refuse(object_type="contact_moment", object_id=moment.id, household_id=moment.household_id)
     return moment
 
-
-def can_correct(user: User, moment: ContactMoment) -> bool:
-    return moment.logged_by_id == user.id or user.role in CORRECTORS
-
-
-def can_read_note(user: User, moment: ContactMoment) -> bool:
-    """Confidential notes: the author, care and director. Reception reads no notes of others."""
-    if moment.logged_by_id == user.id or user.role in CORRECTORS:
-        return True
-    if user.role is Role.RECEPTION:
-        return False
-    return not moment.confidential
 
 
 # --- group contacts ------------------------------------------------------------------
@@ -331,8 +317,6 @@ def group_or_404(group_id: int, user: User) -> GroupContact:
 
 def group_moments(group: GroupContact, user: User) -> list[ContactMoment]:
     """The moments an activity created, for families `user` may see."""
-    from school.families.scope import visible_household_ids
-
     stmt = (
         select(ContactMoment)
         .where(ContactMoment.group_id == group.id, ContactMoment.removed_at.is_(None))
@@ -375,8 +359,6 @@ def broadcasts_for_household(household_id: int, since: dt.date, until: dt.date) 
 
 def audience_choices(user: User, *, whole_school: bool) -> list[tuple[str, str]]:
     """The classes `user` may log a group contact for (and the whole school if allowed)."""
-    from school.contacts.forms import WHOLE_SCHOOL
-
     classes: list[SchoolClass] = current_classes()
     if not sees_all_families(user):
         mine = set(my_class_ids(user))
@@ -387,12 +369,23 @@ def audience_choices(user: User, *, whole_school: bool) -> list[tuple[str, str]]
     return choices
 
 
-def class_name(class_id: int | None) -> str | None:
-    if class_id is None:
-        return None
-    school_class = db.session.get(SchoolClass, class_id)
-    return school_class.name if school_class else None
-
 
 def counts_by_reach(moments: list[ContactMoment]) -> Counter:
     return Counter(m.reach.value for m in moments)
+
+
+def reached_in_person(moment: ContactMoment, broadcast_form_ids: Collection[int] = frozenset()) -> bool:
+    """Did this (flushed) moment really reach the family in person (what closes a follow-up)?
+
+    Oral, two-way, not only through a go-between, not removed, not a broadcast.
+    """
+    form = db.session.get(ContactForm, moment.form_id)  # the identity map has it: no query
+    return (
+        moment.removed_at is None
+        and moment.reach == Reach.TWO_WAY
+        and moment.mediator not in GO_BETWEEN
+        and form is not None
+        and form.quadrant.is_oral
+        and not form.is_broadcast
+        and moment.form_id not in broadcast_form_ids
+    )

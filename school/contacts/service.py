@@ -2,7 +2,7 @@
 
 The only place in the contacts package that changes rows and commits. Every
 saved moment gets an audit event (never the note text) and goes to the
-visibility rules (`after_contacts_logged`) in the same transaction.
+visibility rules in the same transaction (the signals in school.events).
 """
 
 from __future__ import annotations
@@ -16,22 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from school import audit, schoolyear
+from school import audit, events, schoolyear
 from school.accounts.models import User
+from school.catalogue import ContactForm, ContactLevel
 from school.contacts import queries
-from school.contacts.models import (
-    ContactForm,
-    ContactLevel,
-    ContactMoment,
-    GroupContact,
-    Initiative,
-    Mediator,
-    Reach,
-    Tone,
-)
+from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db
+from school.families.models import Household
 from school.grid import Quadrant
-from school.visibility import service as visibility
 
 UNDO_SECONDS = 120
 
@@ -162,8 +154,52 @@ def _save_new(moments: list[ContactMoment]) -> None:
             object_id=moment.id,
             household_id=moment.household_id,
         )
-    visibility.after_contacts_logged(moments)
+    events.contacts_logged.send(None, moments=moments)
     db.session.commit()
+
+
+INTAKE_FORM_CODE = "enrolment_interview"
+
+
+def log_intake_conversation(
+    _sender, *, household: Household, user: User, token: str, mediator: Mediator = Mediator.NONE,
+    occurred_on: dt.date | None = None,
+) -> ContactMoment | None:
+    """The intake itself (events.intake_finished): a formal, oral, two-way contact on the school's
+    initiative, on the day of the conversation (today unless given). Never commits."""
+    form = db.session.scalar(select(ContactForm).where(ContactForm.code == INTAKE_FORM_CODE))
+    if form is None:
+        return None
+    token = token or f"intake-{household.id}-{household.version}"
+    exists = db.session.scalar(
+        select(ContactMoment.id).where(
+            ContactMoment.household_id == household.id, ContactMoment.submission_token == token
+        )
+    )
+    if exists:
+        return None
+    moment = ContactMoment(
+        household_id=household.id,
+        form_id=form.id,
+        occurred_on=occurred_on or schoolyear.today(),
+        initiative=Initiative.SCHOOL,
+        reach=Reach.TWO_WAY,
+        tone=Tone.NEUTRAL,
+        mediator=mediator,
+        logged_by_id=user.id,
+        submission_token=token,
+    )
+    db.session.add(moment)
+    db.session.flush()
+    audit.record(
+        "contact.logged",
+        object_type="contact_moment",
+        object_id=moment.id,
+        household_id=household.id,
+        form=INTAKE_FORM_CODE,
+    )
+    events.contacts_logged.send(None, moments=[moment])
+    return moment
 
 
 # --- undo and correcting -----------------------------------------------------------------
@@ -200,12 +236,12 @@ def _remove(moments: list[ContactMoment], user: User) -> None:
             household_id=moment.household_id,
         )
     db.session.flush()
-    visibility.after_contacts_removed(moments)
+    events.contacts_removed.send(None, moments=moments)
 
 
 def record_moment_view(moment: ContactMoment) -> None:
     """Opening a contact to correct it shows the family's data: a view of the family, audited; commits."""
-    visibility.record_family_view(moment.household, page="contact_edit")
+    audit.record_family_view(moment.household_id, page="contact_edit")
 
 
 def update_moment(
@@ -214,7 +250,7 @@ def update_moment(
     """Correct a moment; `version` is what the editor saw (a later change by somebody else wins)."""
     if version is not None and version != moment.version:
         raise Stale("changed meanwhile")
-    closed_before = visibility.closes_follow_ups(moment)
+    closed_before = queries.reached_in_person(moment)
     moment.form_id = form.id
     moment.form = form
     for name, value in changes.items():
@@ -231,12 +267,12 @@ def update_moment(
     )
     try:
         db.session.flush()
-        if not visibility.closes_follow_ups(moment):
-            visibility.after_contacts_removed([moment])  # it no longer closes a follow-up
+        if not queries.reached_in_person(moment):
+            events.contacts_removed.send(None, moments=[moment])  # it no longer closes a follow-up
         elif not closed_before:
             # Only an edit that makes it a contact that reached the family closes follow-ups:
             # correcting the note of an old conversation must not close a newer plan.
-            visibility.after_contacts_logged([moment])
+            events.contacts_logged.send(None, moments=[moment])
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -432,3 +468,8 @@ def move_form(form: ContactForm, direction: int) -> bool:
     audit.record("contact_form.moved", object_type="contact_form", object_id=form.id)
     db.session.commit()
     return True
+
+
+def init_app(_app) -> None:
+    """Connect to what the families domain tells (school.events)."""
+    events.intake_finished.connect(log_intake_conversation)

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from school import schoolyear
-from school.accounts.access import refuse
-from school.accounts.auth import roles_required
+from school.access import refuse, roles_required
 from school.accounts.models import Role
+from school.catalogue import ContactForm, ContactLevel
 from school.contacts import queries, service
 from school.contacts.forms import (
     TOKEN_PATTERN,
@@ -28,20 +28,19 @@ from school.contacts.forms import (
     SeveralForm,
     date_bounds,
 )
-from school.contacts.models import ContactForm, ContactLevel
-from school.contacts.queries import CATALOGUE_EDITORS, LOGGERS
 from school.extensions import db
 from school.families.scope import sees_all_families
 from school.forms import search_text
 from school.grid import Quadrant
+from school.policy import CATALOGUE_EDITORS, CORRECTORS, LOGGERS
 from school.web import Lazy, render, trigger, wants_fragment
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
-# Access rules (school.accounts.access): a teacher reaches the families of their
+# Access rules (school.access): a teacher reaches the families of their
 # classes; who is not a corrector reaches only the moments they logged.
 FAMILY_SCOPED = (Role.TEACHER,)
-OWN_ENTRIES_ONLY = tuple(role for role in LOGGERS if role not in queries.CORRECTORS)
+OWN_ENTRIES_ONLY = tuple(role for role in LOGGERS if role not in CORRECTORS)
 
 
 def _user():
@@ -366,7 +365,7 @@ def group_show(group_id: int):
         "contacts/group_show.html",
         group=group,
         moments=moments,
-        can_remove=group.logged_by_id == user.id or user.role in queries.CORRECTORS,
+        can_remove=group.logged_by_id == user.id or user.role in CORRECTORS,
     )
 
 
@@ -375,7 +374,7 @@ def group_show(group_id: int):
 def group_remove(group_id: int):
     user = _user()
     group = queries.group_or_404(group_id, user)
-    if not (group.logged_by_id == user.id or user.role in queries.CORRECTORS):
+    if not (group.logged_by_id == user.id or user.role in CORRECTORS):
         refuse(object_type="group_contact", object_id=group.id)
     service.remove_group(user, group)
     flash(_("Removed. It stays in the audit trail only."), "success")
@@ -435,7 +434,7 @@ def broadcast_new():
 
 def _back_url(moment):
     if request.values.get("back") == "family":
-        return url_for("families.show", household_id=moment.household_id)
+        return url_for("visibility.family", household_id=moment.household_id)
     return url_for("contacts.quick_log")
 
 

@@ -39,7 +39,8 @@ from sqlalchemy.types import NullType
 
 from school import schoolyear
 from school.accounts.models import User
-from school.contacts.models import ContactForm, ContactMoment, GroupContact, Initiative, Reach, Tone
+from school.catalogue import ContactForm
+from school.contacts.models import ContactMoment, GroupContact, Initiative, Reach, Tone
 from school.extensions import db
 from school.families.models import (
     Caregiver,

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from school.accounts.auth import roles_required
+from school.access import roles_required
 from school.accounts.models import Role
 from school.families.models import Level
 from school.grid import GRID_COLUMNS, GRID_ROWS, QUADRANTS, Quadrant

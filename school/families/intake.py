@@ -6,6 +6,7 @@ channels and times with `channel_label()` / `time_label()`.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from school.i18n import language_name
@@ -96,8 +97,6 @@ def rhythm_label(days: int | None) -> str:
     label = RHYTHMS.get(days)
     if label is not None:
         return str(label)
-    from flask_babel import gettext as _
-
     return _("every %(days)d days", days=days)
 
 

@@ -1,4 +1,4 @@
-"""School years, classes, pupils, households and their caregivers."""
+"""School years, classes, pupils, households, their caregivers and the contact agreed with them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from school.catalogue import ContactForm
 from school.extensions import db, enum_type
 from school.grid import Mediator
 from school.schoolyear import utcnow
@@ -183,7 +184,7 @@ class Household(db.Model):
         secondary=household_pupils, back_populates="households", order_by="Pupil.first_name"
     )
     contact_person: Mapped[User | None] = relationship()  # noqa: F821
-    agreements: Mapped[list[ContactAgreement]] = relationship(  # noqa: F821
+    agreements: Mapped[list[ContactAgreement]] = relationship(
         cascade="all, delete-orphan", order_by="ContactAgreement.id"
     )
 
@@ -220,3 +221,24 @@ class InfoTopic(db.Model):
     label: Mapped[str] = mapped_column(String(160))
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class ContactAgreement(db.Model):
+    """Contact op maat: a form and rhythm agreed with a family at the intake."""
+
+    __tablename__ = "contact_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    form_id: Mapped[int] = mapped_column(ForeignKey("contact_forms.id"))
+    # A regular rhythm in days (14 = every two weeks), or an occasion
+    # ("before each report") when the rhythm is not a number of days.
+    every_days: Mapped[int | None]
+    occasion: Mapped[str | None] = mapped_column(String(160))
+    active: Mapped[bool] = mapped_column(default=True)
+    agreed_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[ContactForm] = relationship()

@@ -1,19 +1,34 @@
 """Which families a user may see: the one scoping function for every query.
 
-Teachers see the families of pupils in their classes, the families they
-follow up and the families whose fixed contact person they are. Every other
+Teachers see the families of pupils in their classes, the families whose
+fixed contact person they are, and the families the domains above add with
+`widen_reach` (the families they follow up).  Every other
 role sees all families. Outside a user's reach a family answers 404.
 """
 
 from __future__ import annotations
 
-from flask import abort
+from collections.abc import Callable
+
+from flask import Flask, abort, current_app
 from sqlalchemy import Select, or_, select
 
+from school.access import refuse
 from school.accounts.models import Role, User, class_teachers
 from school.extensions import db
 from school.families.models import Household, Pupil, household_pupils
-from school.visibility.models import FollowUp
+
+# A domain above this one that gives a teacher more families (visibility: the families whose
+# follow-up she owns) registers a function user -> SELECT of household ids, in its init_app.
+ReachOf = Callable[[User], Select]
+_EXTENSION = "schoolpoort.family_reach"
+
+
+def widen_reach(app: Flask, reach: ReachOf) -> None:
+    """Let a teacher also see the households `reach(user)` selects (one registration per app)."""
+    reaches = app.extensions.setdefault(_EXTENSION, [])
+    if reach not in reaches:
+        reaches.append(reach)
 
 
 def sees_all_families(user: User) -> bool:
@@ -30,11 +45,11 @@ def visible_household_ids(user: User) -> Select:
         .join(class_teachers, class_teachers.c.class_id == Pupil.class_id)
         .where(class_teachers.c.user_id == user.id, Pupil.left_on.is_(None))
     )
-    followed = select(FollowUp.household_id).where(FollowUp.owner_id == user.id)
+    widened = [Household.id.in_(reach(user)) for reach in current_app.extensions.get(_EXTENSION, ())]
     return select(Household.id).where(
         or_(
             Household.id.in_(in_my_classes),
-            Household.id.in_(followed),
+            *widened,
             Household.contact_person_id == user.id,
         )
     )
@@ -71,8 +86,6 @@ def get_household_or_404(household_id: int, user: User) -> Household:
         scoped(select(Household).where(Household.id == household_id), user)
     )
     if household is None and db.session.get(Household, household_id) is not None:
-        from school.accounts.access import refuse
-
         refuse(object_type="household", object_id=household_id, household_id=household_id)
     if household is None or household.anonymised_at is not None:
         abort(404)

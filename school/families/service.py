@@ -24,23 +24,15 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from school import audit
+from school import audit, events
 from school.accounts.models import Role, User
 from school.audit import AuditEvent
-from school.contacts.models import (
-    ContactAgreement,
-    ContactForm,
-    ContactLevel,
-    ContactMoment,
-    Initiative,
-    Mediator,
-    Reach,
-    Tone,
-)
+from school.catalogue import ContactForm, ContactLevel
 from school.extensions import db
 from school.families import intake, roster, search
 from school.families.models import (
     Caregiver,
+    ContactAgreement,
     Household,
     InfoTopic,
     IntakeStatus,
@@ -53,11 +45,11 @@ from school.families.models import (
 from school.families.queries import current_classes, current_school_year
 from school.families.scope import scoped
 from school.families.topics import topic_label
-from school.grid import Quadrant
+from school.grid import Mediator, Quadrant
+from school.i18n import language_name
 from school.schoolyear import span_for, today, utcnow
 from school.settings import Setting
 
-INTAKE_FORM_CODE = "enrolment_interview"
 CONTACT_PERSON_ROLES = (Role.TEACHER, Role.CARE, Role.DIRECTOR, Role.RECEPTION)
 
 
@@ -353,53 +345,11 @@ def _set_status(household: Household, data: HouseholdInput, user: User, *, finis
         return
     household.intake_status = IntakeStatus.DONE
     db.session.flush()
-    log_intake_moment(household, user, token, data.intake_mediator, household.intake_on)
-
-
-def log_intake_moment(
-    household: Household,
-    user: User,
-    token: str,
-    mediator: Mediator = Mediator.NONE,
-    occurred_on: dt.date | None = None,
-):
-    """The intake itself: a formal, oral, two-way contact on the school's initiative, on the
-    day of the conversation (today unless given)."""
-    form = db.session.scalar(select(ContactForm).where(ContactForm.code == INTAKE_FORM_CODE))
-    if form is None:
-        return None
-    token = token or f"intake-{household.id}-{household.version}"
-    exists = db.session.scalar(
-        select(ContactMoment.id).where(
-            ContactMoment.household_id == household.id, ContactMoment.submission_token == token
-        )
+    events.intake_finished.send(
+        None, household=household, user=user, token=token, mediator=data.intake_mediator,
+        occurred_on=household.intake_on,
     )
-    if exists:
-        return None
-    moment = ContactMoment(
-        household_id=household.id,
-        form_id=form.id,
-        occurred_on=occurred_on or today(),
-        initiative=Initiative.SCHOOL,
-        reach=Reach.TWO_WAY,
-        tone=Tone.NEUTRAL,
-        mediator=mediator,
-        logged_by_id=user.id,
-        submission_token=token,
-    )
-    db.session.add(moment)
-    db.session.flush()
-    audit.record(
-        "contact.logged",
-        object_type="contact_moment",
-        object_id=moment.id,
-        household_id=household.id,
-        form=INTAKE_FORM_CODE,
-    )
-    from school.visibility.service import after_contacts_logged
 
-    after_contacts_logged([moment])
-    return moment
 
 
 def _apply(household: Household, data: HouseholdInput) -> None:
@@ -415,8 +365,6 @@ def _apply(household: Household, data: HouseholdInput) -> None:
     household.contact_note = data.contact_note
     household.help_offer = data.help_offer
     household.info_explained = sorted({int(i) for i in data.info_explained})
-    from school.privacy.service import apply_consent  # given and withdrawn, each with its date
-
     apply_consent(household, bool(data.consent_external))
     _apply_caregivers(household, data.caregivers)
     _apply_children(household, data.children)
@@ -427,6 +375,23 @@ def _apply(household: Household, data: HouseholdInput) -> None:
     else:
         person = default_contact_person(household.pupils)
         household.contact_person_id = person.id if person else None
+
+
+def apply_consent(household: Household, given: bool) -> bool:
+    """Record consent (with its date) or its withdrawal (with that date); never commits.
+
+    For the family form and the privacy page alike. Returns whether anything changed.
+    """
+    if bool(household.consent_external) == given:
+        return False
+    now = utcnow()
+    household.consent_external = given
+    if given:
+        household.consent_external_at = now
+        household.consent_withdrawn_at = None
+    else:
+        household.consent_withdrawn_at = now
+    return True
 
 
 def _apply_caregivers(household: Household, rows: list[CaregiverInput]) -> None:
@@ -640,8 +605,6 @@ def _yes_no(value: bool | None) -> str:
 
 def summary(household: Household) -> dict[str, str]:
     """Each part of a saved household as one line of text."""
-    from school.i18n import language_name
-
     return _summary_lines(
         display_name=household.display_name,
         contact_language=language_name(household.contact_language),
@@ -666,8 +629,6 @@ def summary(household: Household) -> dict[str, str]:
 
 
 def summary_of_input(data: HouseholdInput) -> dict[str, str]:
-    from school.i18n import language_name
-
     return _summary_lines(
         display_name=data.display_name,
         contact_language=language_name(data.contact_language),

@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from school import audit
-from school.accounts.auth import roles_required, signed_in
+from school.access import roles_required, signed_in
 from school.accounts.models import Role
 from school.extensions import db
 from school.families import queries, roster, service
@@ -55,15 +55,6 @@ def search():
     result = queries.list_households(current_user, q=q, per_page=20) if q.strip() else None
     return render("families/search.html", block="search_results", result=result, q=q)
 
-
-@bp.get("/<int:household_id>")
-@signed_in
-def show(household_id: int):
-    household = get_household_or_404(household_id, current_user)
-    audit.record_family_view(household.id)
-    from school.visibility.queries import family_page  # the grid, signals, follow-ups and timeline
-
-    return render("families/show.html", **family_page(household, current_user, request.args))
 
 
 # --- the intake and editing a family ------------------------------------------------
@@ -148,7 +139,7 @@ def _handle_post(form: FamilyForm, household):
     data = form.to_input()
     if household is None and (earlier := service.already_created(form.submission_token.data, current_user)):
         flash(_("This form was already saved; nothing was saved twice."), "info")
-        return redirect(url_for("families.show", household_id=earlier))
+        return redirect(url_for("visibility.family", household_id=earlier))
     if household is None and not form.duplicates_ack.data:
         duplicates = service.find_duplicates(
             [c.phone for c in data.caregivers if c.phone], [c.email for c in data.caregivers if c.email],
@@ -169,7 +160,7 @@ def _handle_post(form: FamilyForm, household):
             )
     except service.AlreadySaved as done:
         flash(_("This form was already saved; nothing was saved twice."), "info")
-        return redirect(url_for("families.show", household_id=done.household_id))
+        return redirect(url_for("visibility.family", household_id=done.household_id))
     except service.EditConflict as conflict:
         form.version.data = str(conflict.household.version)
         form.submission_token.data = secrets.token_urlsafe(16)
@@ -180,7 +171,7 @@ def _handle_post(form: FamilyForm, household):
                     name=saved.display_name), "success")
         else:
             flash(_("Changes to %(name)s saved.", name=saved.display_name), "success")
-        return redirect(url_for("families.show", household_id=saved.id))
+        return redirect(url_for("visibility.family", household_id=saved.id))
     flash(_("Intake of %(name)s saved part-way. You can finish it later.", name=saved.display_name),
           "success")
     return redirect(url_for("families.edit", household_id=saved.id))

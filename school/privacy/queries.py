@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -15,10 +17,16 @@ from sqlalchemy.orm import selectinload
 from school import schoolyear
 from school.accounts.models import User
 from school.audit import AuditEvent
-from school.contacts.models import ContactMoment
+from school.contacts.models import ContactMoment, Initiative, Reach, Tone
 from school.extensions import db
-from school.families.models import Household, InfoTopic, Pupil, SchoolClass, household_pupils
-from school.visibility.models import FollowUp
+from school.families import intake
+from school.families.models import Household, InfoTopic, Kinship, Pupil, SchoolClass, household_pupils
+from school.families.topics import topic_label
+from school.grid import Mediator, Quadrant
+from school.i18n import language_name
+from school.visibility.models import Approach, FollowUp, FollowUpStatus
+from school.visibility.queries import family_reach
+from school.visibility.signals import SIGNAL_TITLES
 
 EXPORT_FORMAT = "schoolpoort-household-export"
 AUDIT_PAGE_SIZE = 50
@@ -164,8 +172,6 @@ def _household_facts(household: Household, transfer: bool) -> dict:
             select(InfoTopic).where(InfoTopic.id.in_([int(i) for i in household.info_explained or []]))
         )
     }
-    from school.families.topics import topic_label
-
     facts = {
         "name": household.display_name,
         "contact_language": household.contact_language,
@@ -255,8 +261,6 @@ def _follow_ups(household: Household) -> list[dict]:
 
 
 def _signals(household: Household) -> list[dict]:
-    from school.visibility.queries import family_reach
-
     return [
         {"signal": s.code, "title": s.title, "explanation": s.explanation}
         for s in family_reach(household).signals
@@ -359,13 +363,6 @@ def export_labels() -> dict[str, str]:
 
 
 def _enum_labels() -> dict:
-    from school.contacts.models import Initiative, Reach, Tone
-    from school.families import intake
-    from school.families.models import Kinship
-    from school.grid import Mediator, Quadrant
-    from school.visibility.models import Approach, FollowUpStatus
-    from school.visibility.signals import SIGNAL_TITLES
-
     return {
         "kinship": lambda v: Kinship(v).label,
         "quadrant": lambda v: Quadrant(v).label,
@@ -384,11 +381,6 @@ def _enum_labels() -> dict:
 
 def value_label(key: str, value: object) -> str:
     """A value of the export as a person reads it, in the interface language."""
-    from flask_babel import format_date, format_datetime
-    from flask_babel import gettext as _
-
-    from school.i18n import language_name
-
     if value is None or value == [] or value == "":
         return "—"
     if isinstance(value, bool):

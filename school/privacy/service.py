@@ -15,11 +15,11 @@ from sqlalchemy import delete, func, inspect, select
 
 from school import audit
 from school.accounts.models import User
-from school.contacts.models import ContactAgreement, ContactMoment
+from school.contacts.models import ContactMoment
 from school.extensions import db
-from school.families.models import Caregiver, Household, Pupil, household_pupils
+from school.families.models import Caregiver, ContactAgreement, Household, Pupil, household_pupils
+from school.families.service import apply_consent
 from school.privacy import queries
-from school.schoolyear import utcnow
 from school.visibility import store as summaries
 from school.visibility.models import FollowUp
 
@@ -48,22 +48,6 @@ def export_household(household: Household, *, kind: str, fmt: str) -> dict:
 
 # --- consent to share with external partners ------------------------------------------
 
-
-def apply_consent(household: Household, given: bool) -> bool:
-    """Record consent (with its date) or its withdrawal (with that date); never commits.
-
-    For the family form and the privacy page alike. Returns whether anything changed.
-    """
-    if bool(household.consent_external) == given:
-        return False
-    now = utcnow()
-    household.consent_external = given
-    if given:
-        household.consent_external_at = now
-        household.consent_withdrawn_at = None
-    else:
-        household.consent_withdrawn_at = now
-    return True
 
 
 def set_consent(household: Household, given: bool) -> bool:

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, make_response, redirect, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from school.accounts.auth import roles_required
+from school.access import roles_required
 from school.accounts.models import Role
 from school.families.scope import get_household_or_404
 from school.privacy import queries, service

@@ -16,13 +16,16 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from school import schoolyear
-from school.accounts.models import Role, User, class_teachers
-from school.contacts.models import ContactForm, ContactMoment
+from school.accounts.models import User, class_teachers
+from school.catalogue import ContactForm
+from school.contacts import queries as contact_queries
+from school.contacts.models import ContactMoment
 from school.extensions import db
 from school.families.models import Household, Pupil, SchoolClass, household_pupils
 from school.families.queries import current_school_year
 from school.families.scope import get_household_or_404, sees_all_families, visible_household_ids
 from school.grid import GRID_COLUMNS, GRID_ROWS, Quadrant
+from school.policy import FOLLOW_UP_ROLES, may_correct, may_read_note
 from school.visibility.models import FollowUp, FollowUpStatus
 from school.visibility.signals import (
     CODES,
@@ -46,7 +49,6 @@ from school.visibility.summary import (
 OPEN_STATUSES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
 TIMELINE_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 50
-FOLLOW_UP_ROLES = (Role.TEACHER, Role.CARE, Role.DIRECTOR)
 
 
 def load_thresholds() -> Thresholds:
@@ -308,18 +310,6 @@ def grid_rows(summary: FamilySummary) -> list[tuple[object, list[GridCell]]]:
     return rows
 
 
-def can_read_note(moment: ContactMoment, user: User) -> bool:
-    """Notes: the author always; reception never others'; confidential ones only care and the director."""
-    if not moment.note:
-        return False
-    if moment.logged_by_id is not None and moment.logged_by_id == user.id:
-        return True
-    if user.role is Role.RECEPTION:
-        return False
-    if moment.confidential:
-        return user.role in (Role.CARE, Role.DIRECTOR)
-    return True
-
 
 def parse_quadrant(value: str | None) -> Quadrant | None:
     try:
@@ -358,16 +348,8 @@ def timeline(household: Household, *, quadrant: Quadrant | None = None, page: in
 
 
 def _broadcasts(household: Household, quadrant: Quadrant | None, today: dt.date) -> list:
-    """Broadcasts that went to this family this school year (shown, never counted), if the contacts
-    package offers them."""
-    try:
-        from school.contacts import queries as contact_queries
-    except ImportError:  # pragma: no cover - the contacts package is being built
-        return []
-    find = getattr(contact_queries, "broadcasts_for_household", None)
-    if find is None:
-        return []
-    found = find(household.id, schoolyear.span_for(today).start, today)
+    """Broadcasts that went to this family this school year (shown, never counted)."""
+    found = contact_queries.broadcasts_for_household(household.id, schoolyear.span_for(today).start, today)
     if quadrant is not None:
         found = [b for b in found if b.form.quadrant is quadrant]
     return found
@@ -482,24 +464,20 @@ def cleared_by_last_contact(summary: FamilySummary, now: list[Signal], threshold
 
 
 def family_page(household: Household, user: User, args: Mapping) -> dict:
-    """Everything the family page shows (templates/families/show.html)."""
+    """Everything the family page shows (templates/visibility/family.html)."""
     today = schoolyear.today()
     quadrant = parse_quadrant(args.get("quadrant"))
     try:
         page = int(args.get("page", 1))
     except (TypeError, ValueError):
         page = 1
-    from school.contacts.queries import LOGGERS
-    from school.contacts.queries import can_correct as may_correct
-
     return {
         "household": household,
         "reach": family_reach(household, today),
         "timeline": timeline(household, quadrant=quadrant, page=page, today=today),
         "other_households": other_households(household, user),
-        "can_read_note": lambda moment: can_read_note(moment, user),
-        # The author corrects their own moments; care and the director any (never the admin).
-        "can_correct": lambda moment: user.role in LOGGERS and may_correct(user, moment),
+        "can_read_note": lambda moment: may_read_note(user, moment),
+        "can_correct": lambda moment: may_correct(user, moment),
         "may_plan": user.role in FOLLOW_UP_ROLES,
         "url_if": url_if,
         "is_overdue": is_overdue,

@@ -1,7 +1,9 @@
 """Follow-ups, signal thresholds, and what a new contact moment means for them.
 
-Interface used by the contacts package: after saving contact moments it calls
-`after_contacts_logged(moments)` in the same transaction (before commit).
+The contacts package tells what it saved or took back through school.events
+(`contacts_logged`, `contacts_removed`); `init_app` connects them to
+`after_contacts_logged` and `after_contacts_removed`, which run in the same
+transaction, before its commit.
 
 Only a PERSONAL moment closes a follow-up: oral, two-way, and not only through a
 go-between (a brugfiguur or the child). DOMAIN.md: a follow-up "is closed by
@@ -22,41 +24,26 @@ A moment closes only the follow-ups planned on or before its date: a call of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import select
+from flask import Flask, current_app
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from school import audit, schoolyear
+from school import audit, events, schoolyear
 from school.accounts.models import User
-from school.contacts.models import ContactForm, ContactMoment, Reach
+from school.catalogue import ContactForm
+from school.contacts.models import ContactMoment
+from school.contacts.queries import reached_in_person
 from school.extensions import db
 from school.families.models import Household
+from school.families.scope import widen_reach
 from school.schoolyear import utcnow
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from school.visibility.signals import Thresholds
-from school.visibility.summary import GO_BETWEEN
-
-
-def closes_follow_ups(moment: ContactMoment, broadcast_form_ids: Collection[int] = frozenset()) -> bool:
-    """Did this (flushed) moment really reach the family in person?
-
-    Oral, two-way, not only through a go-between, not removed, not a broadcast.
-    """
-    form = db.session.get(ContactForm, moment.form_id)  # the identity map has it: no query
-    return (
-        moment.removed_at is None
-        and moment.reach == Reach.TWO_WAY
-        and moment.mediator not in GO_BETWEEN
-        and form is not None
-        and form.quadrant.is_oral
-        and not form.is_broadcast
-        and moment.form_id not in broadcast_form_ids
-    )
 
 
 def _school_day(stamp: dt.datetime) -> dt.date:
@@ -86,11 +73,11 @@ def after_contacts_logged(moments: Sequence[ContactMoment]) -> list[FollowUp]:
         db.session.scalars(select(ContactForm.id).where(ContactForm.is_broadcast.is_(True)))
     )
     closing: dict[int, ContactMoment] = {}
-    taken_back = [m for m in moments if not closes_follow_ups(m, broadcast_forms)]
+    taken_back = [m for m in moments if not reached_in_person(m, broadcast_forms)]
     if taken_back:
         after_contacts_removed(taken_back)
     for moment in moments:
-        if not closes_follow_ups(moment, broadcast_forms):
+        if not reached_in_person(moment, broadcast_forms):
             continue
         best = closing.get(moment.household_id)
         if best is None or (moment.occurred_on, moment.id) > (best.occurred_on, best.id):
@@ -148,11 +135,6 @@ def after_contacts_removed(moments: Sequence[ContactMoment]) -> list[FollowUp]:
         )
     return list(reopened)
 
-
-def record_family_view(household: Household, page: str | None = None) -> None:
-    """A part of the family page opened as a page of its own, or a form that shows the family's
-    data (a follow-up, a contact being corrected), is a view of the family too; commits."""
-    audit.record_family_view(household.id, page)
 
 
 # --- follow-ups ---------------------------------------------------------------
@@ -269,3 +251,25 @@ def update_follow_up(
 
 def save_thresholds(values: dict[str, int], user: User) -> Thresholds:
     return Thresholds.save(values, user)
+
+
+# --- what the domains below tell (school.events) -------------------------------------
+
+
+def _contacts_logged(_sender, *, moments: Sequence[ContactMoment]) -> None:
+    after_contacts_logged(moments)
+
+
+def _contacts_removed(_sender, *, moments: Sequence[ContactMoment]) -> None:
+    after_contacts_removed(moments)
+
+
+def followed_families(user: User) -> Select:
+    """The households whose follow-up `user` owns: a teacher sees them too (the family scope)."""
+    return select(FollowUp.household_id).where(FollowUp.owner_id == user.id)
+
+
+def init_app(app: Flask) -> None:
+    events.contacts_logged.connect(_contacts_logged)
+    events.contacts_removed.connect(_contacts_removed)
+    widen_reach(app, followed_families)

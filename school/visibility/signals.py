@@ -57,6 +57,7 @@ from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from school.grid import Quadrant
+from school.i18n import language_name
 from school.settings import WholeNumbers
 from school.visibility.models import Approach
 from school.visibility.summary import FamilySummary
@@ -361,8 +362,6 @@ def suggest(summary: FamilySummary, signals: list[Signal]) -> list[Suggestion]:
     """What might work, from what the school knows about reaching this family."""
     if not signals:
         return []
-    from school.i18n import language_name
-
     codes = {s.code for s in signals}
     out: list[Suggestion] = []
 

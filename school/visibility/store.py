@@ -59,7 +59,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 from sqlalchemy.types import NullType
 
-from school.contacts.models import ContactForm, ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
+from school.catalogue import ContactForm
+from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db, enum_type
 from school.families.models import Caregiver, Kinship
 from school.grid import QUADRANTS, Quadrant

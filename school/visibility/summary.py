@@ -37,18 +37,10 @@ from sqlalchemy import Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import NullType
 
-from school.contacts.models import (
-    ContactAgreement,
-    ContactForm,
-    ContactMoment,
-    GroupContact,
-    Initiative,
-    Mediator,
-    Reach,
-    Tone,
-)
+from school.catalogue import ContactForm
+from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db
-from school.families.models import Household, IntakeStatus
+from school.families.models import ContactAgreement, Household, IntakeStatus
 from school.grid import QUADRANTS, Quadrant
 from school.schoolyear import YearSpan, span_for
 
@@ -102,7 +94,7 @@ class LastContact:
 
     @property
     def form_label(self) -> str:
-        from school.contacts.catalogue import label_for
+        from school.catalogue import label_for
 
         return label_for(self)
 
@@ -138,7 +130,7 @@ class AgreementFacts:
 
     @property
     def form_label(self) -> str:
-        from school.contacts.catalogue import label_for
+        from school.catalogue import label_for
 
         return label_for(self)
 

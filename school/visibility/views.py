@@ -6,12 +6,13 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from school import schoolyear
-from school.accounts.auth import roles_required, signed_in
+from school import audit, schoolyear
+from school.access import roles_required, signed_in
 from school.accounts.models import Role, User
 from school.contacts.forms import new_token
 from school.extensions import db
 from school.families.scope import get_household_or_404
+from school.policy import FOLLOW_UP_ROLES
 from school.visibility import queries, service
 from school.visibility.forms import FollowUpEditForm, FollowUpForm, ThresholdsForm
 from school.visibility.models import Approach, FollowUpStatus
@@ -20,7 +21,6 @@ from school.web import render, trigger, wants_fragment
 
 bp = Blueprint("visibility", __name__)
 
-PLANNERS = queries.FOLLOW_UP_ROLES
 
 
 def _user() -> User:
@@ -34,7 +34,7 @@ def _user() -> User:
 @signed_in
 def follow_ups():
     user = _user()
-    overview = queries.less_visible(user) if user.role in PLANNERS else None
+    overview = queries.less_visible(user) if user.role in FOLLOW_UP_ROLES else None
     return render(
         "visibility/follow_ups.html",
         mine=queries.my_follow_ups(user),
@@ -50,7 +50,7 @@ def follow_ups():
 
 
 @bp.get("/less-visible")
-@roles_required(*PLANNERS)
+@roles_required(*FOLLOW_UP_ROLES)
 def less_visible():
     user = _user()
     classes = queries.class_choices(user)
@@ -75,13 +75,22 @@ def less_visible():
     )
 
 
-# --- the family's grid and reach (fragments of the family page) -----------------
+# --- the family page and its parts ------------------------------------------------
+
+
+@bp.get("/families/<int:household_id>")
+@signed_in
+def family(household_id: int):
+    """The family page: its grid, signals, follow-ups and timeline."""
+    household = get_household_or_404(household_id, _user())
+    audit.record_family_view(household.id)
+    return render("visibility/family.html", **queries.family_page(household, _user(), request.args))
 
 
 def _family_part(household_id: int, part: str, block: str):
     household = get_household_or_404(household_id, _user())
     if not wants_fragment():
-        service.record_family_view(household)
+        audit.record_family_view(household.id)
     context = queries.family_page(household, _user(), request.args)
     return render("visibility/family_part.html", block=block, part=part, **context)
 
@@ -104,7 +113,7 @@ def family_timeline(household_id: int):
     if not wants_fragment():
         get_household_or_404(household_id, _user())  # outside the user's reach: 404, not a redirect
         args = {k: v for k, v in request.args.items() if k != "household_id"}
-        return redirect(url_for("families.show", household_id=household_id, **args))
+        return redirect(url_for("visibility.family", household_id=household_id, **args))
     return _family_part(household_id, "visibility/_timeline.html", "part")
 
 
@@ -112,7 +121,7 @@ def family_timeline(household_id: int):
 
 
 @bp.route("/families/<int:household_id>/follow-ups/new", methods=["GET", "POST"])
-@roles_required(*PLANNERS)
+@roles_required(*FOLLOW_UP_ROLES)
 def new_follow_up(household_id: int):
     user = _user()
     household = get_household_or_404(household_id, user)
@@ -165,11 +174,11 @@ def _saved(household_id: int, event: str):
             "visibility/family_part.html", block="part", part="visibility/_reach.html", **context
         )
         return trigger(response, event)
-    return redirect(url_for("families.show", household_id=household_id) + "#family-reach")
+    return redirect(url_for("visibility.family", household_id=household_id) + "#family-reach")
 
 
 @bp.route("/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
-@roles_required(*PLANNERS)
+@roles_required(*FOLLOW_UP_ROLES)
 def edit_follow_up(follow_up_id: int):
     user = _user()
     follow_up = queries.follow_up_or_404(follow_up_id, user)
@@ -185,7 +194,7 @@ def edit_follow_up(follow_up_id: int):
         form.status.data = follow_up.status.value
         form.signal_code.data = follow_up.signal_code or ""
         form.version.data = str(follow_up.version)
-        service.record_family_view(household, page="follow_up")  # the plan and the family's name
+        audit.record_family_view(household.id, page="follow_up")  # the plan and the family's name
     conflict = None
     status = 200
     if form.validate_on_submit():

@@ -29,8 +29,9 @@ from typing import NoReturn
 from flask import Flask, abort, current_app, request
 from flask_login import current_user, login_required
 
-from school.accounts.models import Role
+from school import audit
 from school.extensions import db
+from school.policy import Role
 
 ALL_ROLES = frozenset(Role)
 # URL arguments that name a record of a family.
@@ -119,8 +120,6 @@ def refuse(
     Whatever the request had changed so far is rolled back first: the
     refusal is committed on its own.
     """
-    from school import audit
-
     user_id = current_user.id if current_user.is_authenticated else None
     db.session.rollback()
     audit.record(

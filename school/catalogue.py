@@ -1,4 +1,8 @@
-"""The seeded catalogue of contact forms (DOMAIN.md, Tabel 1 and the sources).
+"""The catalogue of contact forms: each form sits in one quadrant of the grid.
+
+The vocabulary every domain shares (an agreement with a family names a form, a
+contact moment takes one, the dashboard counts by them), so it lives beside the
+grid. Seeded from DOMAIN.md, Tabel 1 and the sources.
 
 Seeded forms are known by a stable code and shown in the user's language; a
 school's own forms keep the name the school gave them.
@@ -6,11 +10,54 @@ school's own forms keep the name the school gave them.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, mapped_column
 
+from school.extensions import db, enum_type
 from school.grid import Quadrant
+
+
+class ContactLevel(enum.StrEnum):
+    FAMILY = "family"
+    CLASS = "class"
+    SCHOOL = "school"
+
+    @property
+    def label(self) -> str:
+        return str(CONTACT_LEVEL_LABELS[self])
+
+
+CONTACT_LEVEL_LABELS = {
+    ContactLevel.FAMILY: _l("pupil or family"),
+    ContactLevel.CLASS: _l("class"),
+    ContactLevel.SCHOOL: _l("whole school"),
+}
+
+
+class ContactForm(db.Model):
+    """A form of contact in the catalogue; each sits in one quadrant."""
+
+    __tablename__ = "contact_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Seeded forms have a code and a translated label; a school's own have a name only.
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    quadrant: Mapped[Quadrant] = mapped_column(enum_type(Quadrant, 20))
+    level: Mapped[ContactLevel] = mapped_column(enum_type(ContactLevel, 8))
+    # A broadcast (newsletter, class WhatsApp post) never counts as reaching a family.
+    is_broadcast: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def label(self) -> str:
+        return label_for(self)
+
 
 IO, FO = Quadrant.INFORMAL_ORAL, Quadrant.FORMAL_ORAL
 IW, FW = Quadrant.INFORMAL_WRITTEN, Quadrant.FORMAL_WRITTEN
@@ -90,11 +137,6 @@ def seed_rows() -> list[dict]:
 
 def ensure_catalogue() -> int:
     """Add any seeded form that is missing (idempotent); returns how many were added."""
-    from sqlalchemy import select
-
-    from school.contacts.models import ContactForm, ContactLevel
-    from school.extensions import db
-
     present = set(db.session.scalars(select(ContactForm.code).where(ContactForm.code.is_not(None))))
     added = 0
     for row in seed_rows():

@@ -1,0 +1,74 @@
+"""Who may do what: the roles, the role lists the views are guarded with, and the note rules.
+
+One place for the access policy, below every domain, so that a view, a query and a
+template ask the same question the same way. Which pages a role may open is declared
+on each view with these lists (school.access); which families a user reaches is the
+family scope (school.families.scope).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(enum.StrEnum):
+    RECEPTION = "reception"
+    TEACHER = "teacher"
+    CARE = "care"
+    DIRECTOR = "director"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.RECEPTION: _l("Reception"),
+    Role.TEACHER: _l("Teacher"),
+    Role.CARE: _l("Care coordinator"),
+    Role.DIRECTOR: _l("Director"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+# Who may log contacts (the admin manages the school, not its families).
+LOGGERS = (Role.TEACHER, Role.RECEPTION, Role.CARE, Role.DIRECTOR)
+# Who may read any note, confidential ones included, and correct any moment.
+CORRECTORS = (Role.CARE, Role.DIRECTOR)
+# Who may change the catalogue of contact forms.
+CATALOGUE_EDITORS = (Role.ADMIN, Role.DIRECTOR)
+# Who may plan and own a follow-up.
+FOLLOW_UP_ROLES = (Role.TEACHER, Role.CARE, Role.DIRECTOR)
+
+
+class _Person(Protocol):
+    id: int
+    role: Role
+
+
+class _Logged(Protocol):
+    logged_by_id: int | None
+    note: str | None
+    confidential: bool
+
+
+def may_correct(user: _Person, moment: _Logged) -> bool:
+    """The author corrects their own contact moments; care and the director any (never the admin)."""
+    return user.role in LOGGERS and (moment.logged_by_id == user.id or user.role in CORRECTORS)
+
+
+def may_read_note(user: _Person, moment: _Logged) -> bool:
+    """Notes: the author always; reception never others'; confidential ones only care and the director."""
+    if not moment.note:
+        return False
+    if moment.logged_by_id is not None and moment.logged_by_id == user.id:
+        return True
+    if user.role is Role.RECEPTION:
+        return False
+    if moment.confidential:
+        return user.role in CORRECTORS
+    return True
