@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+SCHOOL_TIME_ZONE = "Europe/Brussels"  # the default of BABEL_DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -26,8 +31,13 @@ def span_for(day: dt.date) -> YearSpan:
 
 
 def today() -> dt.date:
-    """Today's date; one place so tests and the demo agree on 'now'."""
-    return dt.date.today()
+    """Today in the school's time zone; one place so tests and the demo agree on 'now'.
+
+    Not the server's date: a server clock in UTC is still on yesterday for the first hour or two
+    of a Flemish school's day, while the audit trail and the timestamps are read in school time.
+    """
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else SCHOOL_TIME_ZONE
+    return dt.datetime.now(ZoneInfo(zone)).date()
 
 
 def utcnow() -> dt.datetime:
