@@ -15,8 +15,9 @@ given, it is the teacher (the family scope, `school.families.scope`).
 
 Refused access always answers 404 — the same answer as for a record that does
 not exist, so nothing is given away — and is written to the audit trail
-(`refuse`). tests/test_routes_matrix.py walks `app.url_map`, fails for an
-endpoint without a rule, and checks each rule for every role.
+(`refuse` raises `Refused`; its handler writes the event).
+tests/test_routes_matrix.py walks `app.url_map`, fails for an endpoint
+without a rule, and checks each rule for every role.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import NoReturn
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, current_app, request
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 
 from school import audit
 from school.extensions import db
@@ -111,24 +113,34 @@ def may_open(endpoint: str) -> bool:
     return bool(current_user.is_authenticated) and rule.allows(current_user.role)
 
 
+class Refused(NotFound):
+    """Access refused: answered as 404 (like a record that does not exist), and audited."""
+
+    def __init__(self, **detail: object) -> None:
+        super().__init__()
+        self.detail = detail
+
+
 def refuse(
     *, reason: str = "scope", object_type: str | None = None, object_id: int | None = None,
     household_id: int | None = None,
 ) -> NoReturn:
-    """Answer 404 and write the refusal to the audit trail.
+    """Refuse the request: 404, and the refusal in the audit trail (see `_answer_refused`)."""
+    raise Refused(reason=reason, object_type=object_type, object_id=object_id, household_id=household_id)
 
-    Whatever the request had changed so far is rolled back first: the
-    refusal is committed on its own.
-    """
+
+def _answer_refused(error: Refused):
+    """Whatever the request had changed is rolled back; the refusal is written in a transaction of
+    its own; the answer is the ordinary 404 page."""
+    detail = dict(error.detail)
     user_id = current_user.id if current_user.is_authenticated else None
     db.session.rollback()
-    audit.record(
-        "access.refused", object_type=object_type, object_id=object_id, household_id=household_id,
-        user_id=user_id, reason=reason, endpoint=request.endpoint, method=request.method,
+    audit.record_alone(
+        "access.refused", user_id=user_id, endpoint=request.endpoint, method=request.method, **detail,
     )
-    db.session.commit()
-    abort(404)
+    return current_app.handle_http_exception(NotFound())
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["may_open"] = may_open
+    app.register_error_handler(Refused, _answer_refused)

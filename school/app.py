@@ -14,6 +14,7 @@ from jinja2 import StrictUndefined
 from school import (
     access,
     cli,
+    database,
     extensions,
     health,
     i18n,
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         render_as_batch=True,
         compare_type=True,
     )
+    database.init_app(app)
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     web.init_app(app)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, case, event, null, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from school.extensions import READ_ONLY_METHODS, db
+from school.database import writing
+from school.extensions import db
 from school.schoolyear import utcnow
 
 
@@ -51,19 +51,10 @@ def record(
     user_id: int | None = None,
     **detail: object,
 ) -> AuditEvent:
-    """Add an event to the current session; it commits with the change it records.
-
-    A page view (GET) records its event after reading, in a transaction that
-    began deferred. On SQLite such a transaction cannot take the write lock once
-    another writer has committed since its first read (SQLite answers "database
-    is locked" at once, whatever the busy timeout): under a busy gate-time
-    morning a director's family page would fail. So a GET's reading transaction
-    ends here, and the event's own transaction begins with its write.
-    """
+    """Add an event to the caller's transaction: it commits (or rolls back) with the change it
+    records. Never commits by itself."""
     if user_id is None and current_user and current_user.is_authenticated:
         user_id = current_user.id
-    if _page_view_on_sqlite():
-        db.session.commit()
     event = AuditEvent(
         user_id=user_id,
         action=action,
@@ -77,23 +68,26 @@ def record(
 
 
 def record_family_view(household_id: int, page: str | None = None) -> None:
-    """A page or form that shows a family's data is a view of the family: one event; commits.
+    """A page or form that shows a family's data is a view of the family: one event, in a write
+    transaction of its own (the page's reading one ends first; see school.database).
 
     `page` says which, when it is not the family page itself (a follow-up, a contact being
     corrected, the edit form, the privacy page).
     """
     detail = {"page": page} if page else {}
-    record("family.viewed", object_type="household", object_id=household_id, household_id=household_id,
-           **detail)
-    db.session.commit()
+    record_alone("family.viewed", object_type="household", object_id=household_id,
+                 household_id=household_id, **detail)
 
 
-def _page_view_on_sqlite() -> bool:
-    return (
-        has_request_context()
-        and request.method in READ_ONLY_METHODS
-        and db.session.get_bind().dialect.name == "sqlite"
-    )
+def record_alone(action: str, **details) -> None:
+    """An event in a write transaction of its own, after a page or an export was read: the reading
+    transaction ends, and the event is the first statement of the next (school.database). Who did
+    it is read before, while the user's row is still loaded."""
+    if details.get("user_id") is None and current_user and current_user.is_authenticated:
+        details["user_id"] = current_user.id
+    with writing(reads_first=False):
+        record(action, **details)
+
 
 
 def pseudonymise(pseudonyms: dict[int, str]) -> None:

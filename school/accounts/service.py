@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 from school import audit
 from school.accounts.models import LoginFailure, Role, User
 from school.accounts.passwords import hash_password, needs_rehash, verify_password
-from school.extensions import db, will_write_again
+from school.database import writing
+from school.extensions import db
 from school.schoolyear import utcnow
 
 
@@ -50,38 +51,38 @@ def authenticate(email: str, password: str) -> User | None:
     removes its own (it checked nothing, so it does not stretch the wait).
     """
     key = throttle_key(email)
-    attempt = LoginFailure(key=key, at=_now())
-    db.session.add(attempt)
-    db.session.commit()
-    will_write_again()
-    attempt_id = attempt.id
-    user = find_by_email(email)
-    user_id = user.id if user else None
-    attempts = db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.key == key, LoginFailure.at >= _window_start())
-    )
-    if attempts > current_app.config["LOGIN_MAX_FAILURES"]:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
-        audit.record("login.throttled", user_id=user_id)
-        db.session.commit()
+    with writing():
+        attempt = LoginFailure(key=key, at=_now())
+        db.session.add(attempt)
+        db.session.flush()
+        attempt_id = attempt.id
+    with writing():
+        user = find_by_email(email)
+        user_id = user.id if user else None
+        attempts = db.session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.key == key, LoginFailure.at >= _window_start())
+        )
+        throttled = attempts > current_app.config["LOGIN_MAX_FAILURES"]
+        if throttled:
+            db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
+            audit.record("login.throttled", user_id=user_id)
+        password_hash, active = (user.password_hash, user.active) if user else (None, False)
+    if throttled:
         raise Throttled(int(current_app.config["LOGIN_WINDOW_MINUTES"]))
-    password_hash, active = (user.password_hash, user.active) if user else (None, False)
-    db.session.commit()  # no transaction (nor SQLite's write lock) held through the slow check
-    will_write_again()
+    # No transaction (nor SQLite's write lock) is held through the slow check.
     ok = verify_password(password_hash, password)
-    if not ok or user is None or not active:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < _window_start()))
-        audit.record("login.failed", user_id=user_id)
-        db.session.commit()
-        return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
-    audit.record("login", object_type="user", object_id=user.id, user_id=user.id)
-    db.session.commit()
+    with writing():
+        if not ok or user is None or not active:
+            db.session.execute(delete(LoginFailure).where(LoginFailure.at < _window_start()))
+            audit.record("login.failed", user_id=user_id)
+            return None
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = utcnow()
+        db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+        audit.record("login", object_type="user", object_id=user.id, user_id=user.id)
     return user
 
 

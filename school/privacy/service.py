@@ -38,11 +38,10 @@ def export_household(household: Household, *, kind: str, fmt: str) -> dict:
     if kind not in EXPORT_KINDS:
         raise ValueError(kind)
     record = queries.household_record(household, transfer=kind == "transfer")
-    audit.record(
+    audit.record_alone(
         "family.exported", object_type="household", object_id=household.id, household_id=household.id,
         kind=kind, format=fmt,
     )
-    db.session.commit()
     return record
 
 
