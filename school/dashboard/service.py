@@ -6,8 +6,8 @@ from school.accounts.models import User
 from school.extensions import db
 from school.privacy import audit
 
+from .filters import Filters
 from .goals import Goals
-from .queries import Filters
 
 
 def save_goals(values: dict[str, int], user: User) -> Goals:
