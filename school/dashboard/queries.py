@@ -171,27 +171,7 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
         )
         per_day = _trend_from_log(ids, period, filters)
         per_activity = _class_activities(mem, ids, year_so_far, filters)
-    # Follow-ups that ran during the school year up to the end, as they stood on the end day (the
-    # section says "school year up to <end>"): open when not closed by then, overdue when still open
-    # past its due date on that day; done or closed only when closed by then.
-    year_start = dt.datetime.combine(filters.year.starts_on, dt.time.min)
-    after_end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min)
-    open_at_end = or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= after_end)
-    follow_up_rows = db.session.execute(
-        select(
-            FollowUp.household_id, FollowUp.status, func.count().label("n"),
-            _n(and_(open_at_end, FollowUp.due_on.is_not(None), FollowUp.due_on < filters.end))
-            .label("overdue"),
-            _n(open_at_end).label("planned"),
-        )
-        .where(
-            FollowUp.household_id.in_(sorted(everyone)) if len(everyone) <= MANY else true(),
-            FollowUp.created_at < after_end,
-            or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= year_start),
-        )
-        .group_by(FollowUp.household_id, FollowUp.status)
-    ).all()
-    follow_up_rows = [row for row in follow_up_rows if row.household_id in everyone]
+    follow_ups, planned, open_per = _follow_ups(filters, everyone)
     # The families' own facts, and the signals, as on the end day.
     summaries = build_summaries(everyone, filters.end, thresholds.recent_days)
 
@@ -199,25 +179,6 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
     flags = {hid: evaluate(s, thresholds) for hid, s in summaries.items()}
     flagged = {hid for hid, found in flags.items() if found}
     tailored = {hid for hid, s in summaries.items() if has_tailored_contact(s, thresholds)}
-    planned: set[int] = set()
-    counts = FollowUpCounts()
-    open_per: dict[int, tuple[int, int]] = {}
-    for row in follow_up_rows:
-        still_open, finished = int(row.planned), int(row.n) - int(row.planned)
-        if still_open:
-            planned.add(row.household_id)
-            # A follow-up closed since the end day was open then (whether in progress is not kept).
-            if row.status is FollowUpStatus.IN_PROGRESS:
-                counts.in_progress += still_open
-            else:
-                counts.open += still_open
-            was = open_per.get(row.household_id, (0, 0))
-            open_per[row.household_id] = (was[0] + still_open, was[1] + int(row.overdue))
-        if row.status is FollowUpStatus.DONE:
-            counts.done += finished
-        elif row.status is FollowUpStatus.CLOSED:
-            counts.closed += finished
-        counts.overdue += int(row.overdue)
     with_plan = flagged & planned
 
     rows: dict[int, ClassRow] = {
@@ -269,8 +230,57 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
         tailored=len(everyone & tailored), flagged=len(flagged), flagged_with_plan=len(with_plan),
         goal_figures=goal_figures, quadrants=quadrants, reached_any=int(totals.families),
         personal=int(totals.personal), weeks=_weeks(filters, per_day), balances=_balances(kinds),
-        signal_counts=signal_counts, follow_ups=counts,
+        signal_counts=signal_counts, follow_ups=follow_ups,
     )
+
+
+def _follow_ups(filters: Filters, everyone: set[int]
+                ) -> tuple[FollowUpCounts, set[int], dict[int, tuple[int, int]]]:
+    """The follow-ups that ran during the school year up to the end, as they stood on the end day (the
+    section says "school year up to <end>"): open when not closed by then, overdue when still open past
+    its due date on that day; done or closed only when closed by then.
+
+    Returns the counts, the families with a plan open on the end day, and per family its open and
+    overdue follow-ups.
+    """
+    year_start = dt.datetime.combine(filters.year.starts_on, dt.time.min)
+    after_end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min)
+    open_at_end = or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= after_end)
+    follow_up_rows = db.session.execute(
+        select(
+            FollowUp.household_id, FollowUp.status, func.count().label("n"),
+            _n(and_(open_at_end, FollowUp.due_on.is_not(None), FollowUp.due_on < filters.end))
+            .label("overdue"),
+            _n(open_at_end).label("planned"),
+        )
+        .where(
+            FollowUp.household_id.in_(sorted(everyone)) if len(everyone) <= MANY else true(),
+            FollowUp.created_at < after_end,
+            or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= year_start),
+        )
+        .group_by(FollowUp.household_id, FollowUp.status)
+    ).all()
+    follow_up_rows = [row for row in follow_up_rows if row.household_id in everyone]
+    planned: set[int] = set()
+    counts = FollowUpCounts()
+    open_per: dict[int, tuple[int, int]] = {}
+    for row in follow_up_rows:
+        still_open, finished = int(row.planned), int(row.n) - int(row.planned)
+        if still_open:
+            planned.add(row.household_id)
+            # A follow-up closed since the end day was open then (whether in progress is not kept).
+            if row.status is FollowUpStatus.IN_PROGRESS:
+                counts.in_progress += still_open
+            else:
+                counts.open += still_open
+            was = open_per.get(row.household_id, (0, 0))
+            open_per[row.household_id] = (was[0] + still_open, was[1] + int(row.overdue))
+        if row.status is FollowUpStatus.DONE:
+            counts.done += finished
+        elif row.status is FollowUpStatus.CLOSED:
+            counts.closed += finished
+        counts.overdue += int(row.overdue)
+    return counts, planned, open_per
 
 
 # --- the contact figures: from the summaries (the school year so far) or from the log (a period) --------
