@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -20,8 +21,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations
 from wtforms import Form
-from wtforms.fields import Field, FieldList, FormField, StringField
+from wtforms.fields import Field, FieldList, FormField, IntegerField, StringField
 from wtforms.meta import DefaultMeta
+from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import DateInput
 
 from school import schoolyear
@@ -149,3 +151,26 @@ class SchoolSubForm(Form):
 
         def get_translations(self, form):
             return translations
+
+
+def whole_numbers(limits: Mapping[str, tuple[int, int]]) -> Callable[[type[Form]], type[Form]]:
+    """A class decorator: one required whole-number field per name, from low to high.
+
+    For the forms of `school.settings.WholeNumbers` settings (the signals'
+    thresholds, the school's goals); their labels and reasons are in the
+    template (templates/_settings_form.html), so a field is named, not labelled.
+    """
+
+    def add_fields(form_class: type[Form]) -> type[Form]:
+        for name, (low, high) in limits.items():
+            setattr(form_class, name, IntegerField(
+                name,
+                validators=[
+                    InputRequired(message=_l("Fill in a number.")),
+                    NumberRange(min=low, max=high, message=_l("Use a number from %(min)s to %(max)s.")),
+                ],
+                render_kw={"inputmode": "numeric", "min": low, "max": high},
+            ))
+        return form_class
+
+    return add_fields

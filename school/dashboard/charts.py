@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from school.grid import Quadrant
 
-from .queries import Balance, Week
+from .figures import Balance, Week
 
 # Per quadrant: the dash pattern (stroke-dasharray, "" = solid) and the marker.
 LINE_STYLE: dict[Quadrant, tuple[str, str]] = {

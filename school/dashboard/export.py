@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from school.grid import QUADRANTS
 
-from .queries import Dashboard
+from .figures import Dashboard
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

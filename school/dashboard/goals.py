@@ -22,6 +22,9 @@ activity_families = 50
 activity_classes = 100
     Share of classes that had such an activity: "minimaal 1× per jaar" holds
     for every class.
+
+The first goal counts families with contact op maat; what that is, per family,
+is `has_tailored_contact` below (a pure rule over the family's summary).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from school.settings import WholeNumbers
+from school.visibility.signals import Thresholds, rhythm_not_kept
+from school.visibility.summary import FamilySummary
 
 SETTING_KEY = "dashboard_goals"
 
@@ -48,3 +53,26 @@ DEFAULTS = Goals()
 # Every goal is a percentage; 0 would be no goal at all.
 LIMITS: dict[str, tuple[int, int]] = {f.name: (1, 100) for f in fields(Goals)}
 Goals.LIMITS = LIMITS
+
+
+# --- what the first goal counts: contact op maat ---------------------------------------
+
+
+def has_tailored_contact(s: FamilySummary, t: Thresholds) -> bool:
+    """Contact op maat this school year (up to the summary's day).
+
+    With an agreement (the intake's agreed forms and rhythm): every active
+    agreement kept — at least one contact that reached the family in the
+    agreed form's quadrant since it was agreed, and a rhythm ("every 14 days")
+    not overdue beyond the slack of signal 7. Without an agreement: at least
+    one personal (oral, two-way) contact.
+    """
+    if not s.agreements:
+        return s.last_personal is not None
+    if rhythm_not_kept(s, t) is not None:
+        return False
+    for agreement in s.agreements:
+        last = s.last_reached_in(agreement.quadrant)
+        if last is None or last < max(agreement.since, s.year.start):
+            return False
+    return True

@@ -1,6 +1,8 @@
-"""The director's dashboard: the school's contact against its goals.
+"""The dashboard's queries: every figure of the page, read from the database.
 
-Everything here takes a FIXED number of queries, whatever the number of
+What the page shows is in `figures` (the dataclasses this fills), what a
+request asks for in `filters`, the goals and what counts toward them in
+`goals`. Everything here takes a FIXED number of queries, whatever the number of
 families or classes: the per-family facts come from
 `school.visibility.summary.build_summaries` (six set-based queries) and the
 signals from `school.visibility.signals`; the grid, the heatmap, the trend,
@@ -32,12 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select, true, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import NullType
 
-from school import schoolyear
 from school.accounts.models import User
 from school.catalogue import ContactForm
 from school.contacts.models import ContactMoment, GroupContact, Initiative, Reach, Tone
@@ -46,7 +46,6 @@ from school.families.models import (
     Caregiver,
     Household,
     Kinship,
-    Level,
     Pupil,
     SchoolClass,
     SchoolYear,
@@ -58,21 +57,30 @@ from school.schoolyear import YearSpan
 from school.visibility import store
 from school.visibility.models import FollowUp, FollowUpStatus
 from school.visibility.queries import load_thresholds
-from school.visibility.signals import CODES, Thresholds, evaluate, rhythm_not_kept
+from school.visibility.signals import CODES, evaluate
 from school.visibility.store import FamilyQuadrantSummary
 from school.visibility.summary import (
     MANY,
     ORAL_QUADRANTS,
     REACHED,
-    FamilySummary,
     build_summaries,
     counted_moments,
 )
 
-from .goals import Goals
+from .figures import (
+    Balance,
+    ClassRow,
+    Dashboard,
+    FollowUpCounts,
+    GoalFigure,
+    Part,
+    QuadrantFigure,
+    Week,
+    percent,
+)
+from .filters import Filters, parse_filters, selected_classes
+from .goals import Goals, has_tailored_contact
 
-# The share buckets of the heatmap (a single-hue scale, the number always written in the cell).
-HEAT_STEPS = (1, 25, 50, 75, 90)
 OTHER_KINSHIPS = (Kinship.GRANDPARENT, Kinship.FOSTER_PARENT, Kinship.GUARDIAN, Kinship.OTHER)
 
 
@@ -80,103 +88,18 @@ def load_goals() -> Goals:
     return Goals.load()
 
 
-def percent(part: int, whole: int) -> int | None:
-    """A whole percentage (rounded half up), or None when there is nothing to divide."""
-    if not whole:
-        return None
-    return (200 * part + whole) // (2 * whole)
-
-
-# --- the filters ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    year: SchoolYear
-    start: dt.date
-    end: dt.date
-    class_id: int | None
-    level: Level | None
-    today: dt.date
-    adjusted: bool = False  # the period asked for was moved inside the school year
-
-    @property
-    def span(self) -> YearSpan:
-        return YearSpan(self.year.starts_on, self.year.ends_on)
-
-    @property
-    def is_current(self) -> bool:
-        return self.today in self.span
-
-    @property
-    def default_end(self) -> dt.date:
-        return _default_end(self.year, self.today)
-
-    @property
-    def whole_year(self) -> bool:
-        return self.start == self.year.starts_on and self.end == self.default_end
-
-    def args(self) -> dict[str, str]:
-        """The query string that shows these figures (for links, the print view, the export)."""
-        values = {
-            "year": self.year.label, "from": self.start.isoformat(), "to": self.end.isoformat(),
-            "class": str(self.class_id) if self.class_id else "",
-            "level": self.level.value if self.level else "",
-        }
-        return {k: v for k, v in values.items() if v}
-
-
-def _default_end(year: SchoolYear, today: dt.date) -> dt.date:
-    return max(year.starts_on, min(today, year.ends_on))
+# --- what the filter form offers ------------------------------------------------------
 
 
 def school_years() -> list[SchoolYear]:
     return list(db.session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on.desc())))
 
 
-def _parse_date(value: object) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def parse_filters(args: Mapping, years: list[SchoolYear], today: dt.date | None = None) -> Filters | None:
-    """The filters of a request, every value checked; None when the school has no school year yet."""
-    today = today or schoolyear.today()
-    if not years:
-        return None
-    by_label = {y.label: y for y in years}
-    year = by_label.get(str(args.get("year") or ""))
-    if year is None:
-        started = [y for y in years if y.starts_on <= today]
-        year = next((y for y in started if today <= y.ends_on), started[0] if started else years[-1])
-    last = _default_end(year, today)
-    # A date outside the chosen school year is as good as not given: changing the year in the
-    # filter form sends the old year's from/to along, and clamping those would leave one day.
-    span = YearSpan(year.starts_on, year.ends_on)
-    asked_start, asked_end = (
-        d if d is not None and d in span else None
-        for d in (_parse_date(args.get("from")), _parse_date(args.get("to")))
-    )
-    start = asked_start or year.starts_on
-    end = asked_end or last
-    if start > end:
-        start, end = end, start
-    # Inside the year but after today (the current year): up to today, and the page says so.
-    start = min(max(start, year.starts_on), last)
-    end = min(max(end, year.starts_on), last)
-    adjusted = (asked_start not in (None, start)) or (asked_end not in (None, end))
-    try:
-        level = Level(args.get("level")) if args.get("level") else None
-    except ValueError:
-        level = None
-    try:
-        class_id = int(args.get("class") or 0) or None
-    except (TypeError, ValueError):
-        class_id = None
-    return Filters(year=year, start=start, end=end, class_id=class_id, level=level, today=today,
-                   adjusted=adjusted)
+def classes_of(year: SchoolYear) -> list[SchoolClass]:
+    return list(db.session.scalars(
+        select(SchoolClass).where(SchoolClass.school_year_id == year.id)
+        .order_by(SchoolClass.sort_order, SchoolClass.name)
+    ))
 
 
 def load(args: Mapping, today: dt.date | None = None
@@ -192,219 +115,7 @@ def load(args: Mapping, today: dt.date | None = None
     return filters, years, classes
 
 
-def classes_of(year: SchoolYear) -> list[SchoolClass]:
-    return list(db.session.scalars(
-        select(SchoolClass).where(SchoolClass.school_year_id == year.id)
-        .order_by(SchoolClass.sort_order, SchoolClass.name)
-    ))
-
-
-def selected_classes(classes: list[SchoolClass], filters: Filters) -> list[SchoolClass]:
-    return [
-        c for c in classes
-        if (filters.level is None or c.level is filters.level)
-        and (filters.class_id is None or c.id == filters.class_id)
-    ]
-
-
-# --- what the dashboard shows -------------------------------------------------------
-
-
-@dataclass
-class GoalFigure:
-    key: str
-    done: int
-    total: int
-    goal: int
-
-    @property
-    def share(self) -> int | None:
-        return percent(self.done, self.total)
-
-    @property
-    def met(self) -> bool:
-        """Reached the goal (nothing to count counts as met: no flagged family needs a plan)."""
-        return self.total == 0 or 100 * self.done >= self.goal * self.total
-
-
-@dataclass
-class QuadrantFigure:
-    quadrant: Quadrant
-    moments: int  # contacts that reached a family
-    attempts: int  # attempts that did not reach the family
-    families: int  # families reached at least once in this quadrant
-    of_families: int
-
-    @property
-    def share(self) -> int | None:
-        return percent(self.families, self.of_families)
-
-
-@dataclass
-class ClassRow:
-    id: int
-    name: str
-    level: Level
-    families: int
-    reached: dict[Quadrant, int] = field(default_factory=dict)  # families reached, per quadrant (period)
-    reached_any: int = 0  # families reached in any quadrant (period)
-    moments: int = 0  # contacts that reached the class's families (period)
-    personal: int = 0  # personal conversations with the class's families (period)
-    tailored: int = 0  # families with contact op maat (year up to the end)
-    flagged: int = 0
-    flagged_with_plan: int = 0
-    activities: int = 0  # class activities with at least one family (year up to the end)
-    best_activity: int = 0  # families at the best-attended class activity
-    open_follow_ups: int = 0
-    overdue_follow_ups: int = 0
-
-    def share(self, quadrant: Quadrant) -> int | None:
-        return percent(self.reached.get(quadrant, 0), self.families)
-
-    def heat(self, quadrant: Quadrant) -> int:
-        """0 (nobody reached) to 5 (90% or more): the step of the single-hue scale."""
-        share = self.share(quadrant)
-        if share is None:
-            return 0
-        return sum(1 for step in HEAT_STEPS if share >= step)
-
-    @property
-    def tailored_share(self) -> int | None:
-        return percent(self.tailored, self.families)
-
-    @property
-    def reached_any_share(self) -> int | None:
-        return percent(self.reached_any, self.families)
-
-    @property
-    def best_activity_share(self) -> int | None:
-        return percent(self.best_activity, self.families) if self.activities else None
-
-    def activity_met(self, goal: int) -> bool:
-        return bool(self.families) and 100 * self.best_activity >= goal * self.families
-
-
-@dataclass
-class Week:
-    start: dt.date
-    counts: dict[Quadrant, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-PART_LABELS = {
-    "school": _l("started by the school"),
-    "family": _l("started by the family"),
-    "positive": _l("positive"),
-    "neutral": _l("neutral"),
-    "concern": _l("concern"),
-    "mother": _l("mothers"),
-    "father": _l("fathers"),
-    "other": _l("other caregivers"),
-    "unknown": _l("adult not recorded"),
-}
-BALANCE_TITLES = {
-    "initiative": _l("Who took the initiative"),
-    "tone": _l("The tone"),
-    "adults": _l("Which adults the school spoke to"),
-}
-
-
-@dataclass
-class Part:
-    key: str
-    count: int
-    share: int | None = None
-
-    @property
-    def label(self) -> str:
-        return str(PART_LABELS[self.key])
-
-
-@dataclass
-class Balance:
-    key: str
-    parts: list[Part]
-
-    @property
-    def title(self) -> str:
-        return str(BALANCE_TITLES[self.key])
-
-    @property
-    def total(self) -> int:
-        return sum(p.count for p in self.parts)
-
-
-@dataclass
-class FollowUpCounts:
-    open: int = 0
-    in_progress: int = 0
-    overdue: int = 0
-    done: int = 0  # closed by a contact that reached the family
-    closed: int = 0  # closed by hand, with a reason
-
-    @property
-    def still_open(self) -> int:
-        return self.open + self.in_progress
-
-
-@dataclass
-class Dashboard:
-    filters: Filters
-    goals: Goals
-    thresholds: Thresholds
-    classes: list[ClassRow]
-    families: int
-    tailored: int
-    flagged: int
-    flagged_with_plan: int
-    goal_figures: list[GoalFigure]
-    quadrants: list[QuadrantFigure]
-    reached_any: int
-    personal: int
-    weeks: list[Week]
-    balances: list[Balance]
-    signal_counts: dict[str, int]
-    follow_ups: FollowUpCounts
-
-    @property
-    def moments(self) -> int:
-        return sum(q.moments for q in self.quadrants)
-
-    @property
-    def reached_share(self) -> int | None:
-        return percent(self.reached_any, self.families)
-
-    def goal(self, key: str) -> GoalFigure:
-        return next(g for g in self.goal_figures if g.key == key)
-
-
-# --- contact op maat ---------------------------------------------------------------
-
-
-def has_tailored_contact(s: FamilySummary, t: Thresholds) -> bool:
-    """Contact op maat this school year (up to the summary's day).
-
-    With an agreement (the intake's agreed forms and rhythm): every active
-    agreement kept — at least one contact that reached the family in the
-    agreed form's quadrant since it was agreed, and a rhythm ("every 14 days")
-    not overdue beyond the slack of signal 7. Without an agreement: at least
-    one personal (oral, two-way) contact.
-    """
-    if not s.agreements:
-        return s.last_personal is not None
-    if rhythm_not_kept(s, t) is not None:
-        return False
-    for agreement in s.agreements:
-        last = s.last_reached_in(agreement.quadrant)
-        if last is None or last < max(agreement.since, s.year.start):
-            return False
-    return True
-
-
-# --- the queries ------------------------------------------------------------------------
+# --- the figures -----------------------------------------------------------------------
 
 
 def _n(condition):
@@ -461,27 +172,7 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
         )
         per_day = _trend_from_log(ids, period, filters)
         per_activity = _class_activities(mem, ids, year_so_far, filters)
-    # Follow-ups that ran during the school year up to the end, as they stood on the end day (the
-    # section says "school year up to <end>"): open when not closed by then, overdue when still open
-    # past its due date on that day; done or closed only when closed by then.
-    year_start = dt.datetime.combine(filters.year.starts_on, dt.time.min)
-    after_end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min)
-    open_at_end = or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= after_end)
-    follow_up_rows = db.session.execute(
-        select(
-            FollowUp.household_id, FollowUp.status, func.count().label("n"),
-            _n(and_(open_at_end, FollowUp.due_on.is_not(None), FollowUp.due_on < filters.end))
-            .label("overdue"),
-            _n(open_at_end).label("planned"),
-        )
-        .where(
-            FollowUp.household_id.in_(sorted(everyone)) if len(everyone) <= MANY else true(),
-            FollowUp.created_at < after_end,
-            or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= year_start),
-        )
-        .group_by(FollowUp.household_id, FollowUp.status)
-    ).all()
-    follow_up_rows = [row for row in follow_up_rows if row.household_id in everyone]
+    follow_ups, planned, open_per = _follow_ups(filters, everyone)
     # The families' own facts, and the signals, as on the end day.
     summaries = build_summaries(everyone, filters.end, thresholds.recent_days)
 
@@ -489,25 +180,6 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
     flags = {hid: evaluate(s, thresholds) for hid, s in summaries.items()}
     flagged = {hid for hid, found in flags.items() if found}
     tailored = {hid for hid, s in summaries.items() if has_tailored_contact(s, thresholds)}
-    planned: set[int] = set()
-    counts = FollowUpCounts()
-    open_per: dict[int, tuple[int, int]] = {}
-    for row in follow_up_rows:
-        still_open, finished = int(row.planned), int(row.n) - int(row.planned)
-        if still_open:
-            planned.add(row.household_id)
-            # A follow-up closed since the end day was open then (whether in progress is not kept).
-            if row.status is FollowUpStatus.IN_PROGRESS:
-                counts.in_progress += still_open
-            else:
-                counts.open += still_open
-            was = open_per.get(row.household_id, (0, 0))
-            open_per[row.household_id] = (was[0] + still_open, was[1] + int(row.overdue))
-        if row.status is FollowUpStatus.DONE:
-            counts.done += finished
-        elif row.status is FollowUpStatus.CLOSED:
-            counts.closed += finished
-        counts.overdue += int(row.overdue)
     with_plan = flagged & planned
 
     rows: dict[int, ClassRow] = {
@@ -559,8 +231,57 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
         tailored=len(everyone & tailored), flagged=len(flagged), flagged_with_plan=len(with_plan),
         goal_figures=goal_figures, quadrants=quadrants, reached_any=int(totals.families),
         personal=int(totals.personal), weeks=_weeks(filters, per_day), balances=_balances(kinds),
-        signal_counts=signal_counts, follow_ups=counts,
+        signal_counts=signal_counts, follow_ups=follow_ups,
     )
+
+
+def _follow_ups(filters: Filters, everyone: set[int]
+                ) -> tuple[FollowUpCounts, set[int], dict[int, tuple[int, int]]]:
+    """The follow-ups that ran during the school year up to the end, as they stood on the end day (the
+    section says "school year up to <end>"): open when not closed by then, overdue when still open past
+    its due date on that day; done or closed only when closed by then.
+
+    Returns the counts, the families with a plan open on the end day, and per family its open and
+    overdue follow-ups.
+    """
+    year_start = dt.datetime.combine(filters.year.starts_on, dt.time.min)
+    after_end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min)
+    open_at_end = or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= after_end)
+    follow_up_rows = db.session.execute(
+        select(
+            FollowUp.household_id, FollowUp.status, func.count().label("n"),
+            _n(and_(open_at_end, FollowUp.due_on.is_not(None), FollowUp.due_on < filters.end))
+            .label("overdue"),
+            _n(open_at_end).label("planned"),
+        )
+        .where(
+            FollowUp.household_id.in_(sorted(everyone)) if len(everyone) <= MANY else true(),
+            FollowUp.created_at < after_end,
+            or_(FollowUp.closed_at.is_(None), FollowUp.closed_at >= year_start),
+        )
+        .group_by(FollowUp.household_id, FollowUp.status)
+    ).all()
+    follow_up_rows = [row for row in follow_up_rows if row.household_id in everyone]
+    planned: set[int] = set()
+    counts = FollowUpCounts()
+    open_per: dict[int, tuple[int, int]] = {}
+    for row in follow_up_rows:
+        still_open, finished = int(row.planned), int(row.n) - int(row.planned)
+        if still_open:
+            planned.add(row.household_id)
+            # A follow-up closed since the end day was open then (whether in progress is not kept).
+            if row.status is FollowUpStatus.IN_PROGRESS:
+                counts.in_progress += still_open
+            else:
+                counts.open += still_open
+            was = open_per.get(row.household_id, (0, 0))
+            open_per[row.household_id] = (was[0] + still_open, was[1] + int(row.overdue))
+        if row.status is FollowUpStatus.DONE:
+            counts.done += finished
+        elif row.status is FollowUpStatus.CLOSED:
+            counts.closed += finished
+        counts.overdue += int(row.overdue)
+    return counts, planned, open_per
 
 
 # --- the contact figures: from the summaries (the school year so far) or from the log (a period) --------

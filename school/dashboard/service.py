@@ -5,8 +5,8 @@ from __future__ import annotations
 from school import audit
 from school.accounts.models import User
 
+from .filters import Filters
 from .goals import Goals
-from .queries import Filters
 
 
 def save_goals(values: dict[str, int], user: User) -> Goals:

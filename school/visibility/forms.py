@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from school import schoolyear
 from school.contacts.forms import new_token
-from school.forms import TOKEN_PATTERN, DayField, SchoolForm
+from school.forms import TOKEN_PATTERN, DayField, SchoolForm, whole_numbers
 from school.visibility.models import Approach, FollowUpStatus
 from school.visibility.signals import CODES, LIMITS, SIGNAL_TITLES
 
@@ -91,19 +91,6 @@ class FollowUpEditForm(FollowUpForm):
             raise ValidationError(_l("Reload the page and try again."))
 
 
+@whole_numbers(LIMITS)
 class ThresholdsForm(SchoolForm):
     """One number per threshold; the labels and reasons are in the template."""
-
-
-for _name, (_low, _high) in LIMITS.items():
-    setattr(
-        ThresholdsForm, _name,
-        IntegerField(
-            _name,
-            validators=[
-                InputRequired(message=_l("Fill in a number.")),
-                NumberRange(min=_low, max=_high, message=_l("Use a number from %(min)s to %(max)s.")),
-            ],
-            render_kw={"inputmode": "numeric", "min": _low, "max": _high},
-        ),
-    )
