@@ -36,8 +36,18 @@ def today() -> dt.date:
     Not the server's date: a server clock in UTC is still on yesterday for the first hour or two
     of a Flemish school's day, while the audit trail and the timestamps are read in school time.
     """
-    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else SCHOOL_TIME_ZONE
-    return dt.datetime.now(ZoneInfo(zone)).date()
+    return dt.datetime.now(school_zone()).date()
+
+
+def school_zone() -> ZoneInfo:
+    """The school's time zone (BABEL_DEFAULT_TIMEZONE): the days the school lives in."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else SCHOOL_TIME_ZONE)
+
+
+def utc_start_of(day: dt.date) -> dt.datetime:
+    """The school's midnight at the start of `day`, as naive UTC (how timestamps are stored)."""
+    local = dt.datetime.combine(day, dt.time.min, tzinfo=school_zone())
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def utcnow() -> dt.datetime:

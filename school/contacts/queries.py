@@ -251,9 +251,8 @@ def _moment_options():
 
 
 def start_of_today_utc() -> dt.datetime:
-    """Local midnight as naive UTC (how created_at is compared in every database)."""
-    local_midnight = dt.datetime.combine(schoolyear.today(), dt.time.min).astimezone()
-    return local_midnight.astimezone(dt.UTC).replace(tzinfo=None)
+    """The school's midnight as naive UTC (how created_at is compared in every database)."""
+    return schoolyear.utc_start_of(schoolyear.today())
 
 
 def todays_moments(user: User) -> list[ContactMoment]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import format_date, format_datetime
@@ -518,13 +517,6 @@ class AuditPage:
         return max(1, -(-self.total // AUDIT_PAGE_SIZE))
 
 
-def _utc_start_of(day: dt.date) -> dt.datetime:
-    """Local midnight of `day` (the school's time zone) as naive UTC, how `at` is stored."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    local = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def _family_refs(text: str) -> list[str] | None:
     """A reference (id or pseudonym) as is; a name: the references of matching households."""
     text = text.strip()
@@ -551,9 +543,9 @@ def audit_page(filters: AuditFilter, page: int = 1) -> AuditPage:
             or_(AuditEvent.action.in_(actions), AuditEvent.action.startswith(filters.action + "."))
         )
     if filters.date_from:
-        stmt = stmt.where(AuditEvent.at >= _utc_start_of(filters.date_from))
+        stmt = stmt.where(AuditEvent.at >= schoolyear.utc_start_of(filters.date_from))
     if filters.date_to:
-        stmt = stmt.where(AuditEvent.at < _utc_start_of(filters.date_to + dt.timedelta(days=1)))
+        stmt = stmt.where(AuditEvent.at < schoolyear.utc_start_of(filters.date_to + dt.timedelta(days=1)))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, min(page, max(1, -(-total // AUDIT_PAGE_SIZE))))
     events = list(db.session.scalars(
