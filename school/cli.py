@@ -11,8 +11,9 @@ from school.accounts import service as accounts
 from school.backup import BackupError, backup
 from school.catalogue import ensure_catalogue
 from school.extensions import db
-from school.families.service import UPLOAD_MAX_AGE, import_roster_file, sweep_uploads
+from school.families.roster_import import import_roster_file
 from school.families.topics import ensure_topics
+from school.families.uploads import UPLOAD_MAX_AGE, sweep_uploads
 from school.policy import Role
 from school.privacy import service as privacy
 

@@ -578,7 +578,7 @@ def test_the_cli_import_takes_the_write_lock_up_front(app, runner, monkeypatch, 
     import sqlite3
 
     from school.extensions import db
-    from school.families import service
+    from school.families import roster_import as service
 
     with app.app_context():
         if db.engine.dialect.name != "sqlite":

@@ -79,7 +79,7 @@ def build_school(app) -> School:
     from school.catalogue import ContactForm
     from school.contacts.models import ContactMoment, GroupContact, Initiative, Reach
     from school.families.models import Caregiver, Household, Kinship, Level, Pupil, SchoolClass, SchoolYear
-    from school.families.service import store_upload
+    from school.families.uploads import store_upload
     from school.schoolyear import span_for
     from school.visibility.models import Approach, FollowUp
 

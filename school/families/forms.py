@@ -22,9 +22,9 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp, Validation
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from school.families import intake
+from school.families.inputs import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
 from school.families.models import Kinship
 from school.families.scope import parse_id
-from school.families.service import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
 from school.forms import TOKEN_PATTERN, DayField, SchoolForm, SchoolSubForm
 from school.grid import Mediator
 from school.schoolyear import today

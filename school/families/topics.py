@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from school.extensions import db
 from school.families.models import InfoTopic
@@ -34,3 +34,14 @@ def ensure_topics() -> int:
             db.session.add(InfoTopic(code=code, label=name_nl, sort_order=(i + 1) * 10))
             added += 1
     return added
+
+
+def topic_choices(include: list[int] = ()) -> list[tuple[int, str]]:
+    """Active topics, plus inactive ones this family already has ticked."""
+    topics = db.session.scalars(
+        select(InfoTopic)
+        .where(or_(InfoTopic.active.is_(True), InfoTopic.id.in_(list(include) or [-1])))
+        .order_by(InfoTopic.sort_order, InfoTopic.id)
+    ).all()
+    return [(t.id, topic_label(t)) for t in topics]
+

@@ -15,12 +15,21 @@ from school import audit
 from school.access import roles_required, signed_in
 from school.accounts.models import Role
 from school.extensions import db
-from school.families import queries, roster, service
+from school.families import (
+    conflicts,
+    inputs,
+    queries,
+    roster,
+    roster_import,
+    service,
+    uploads,
+)
+from school.families import duplicates as known
 from school.families.forms import FamilyForm, RosterImportForm, RosterUploadForm, TopicsForm, add_entry
 from school.families.intake import channel_label, time_label
 from school.families.models import IntakeStatus, Pupil
 from school.families.scope import get_household_or_404, is_id, parse_id
-from school.families.topics import topic_label
+from school.families.topics import topic_choices, topic_label
 from school.web import render, trigger, wants_fragment
 
 bp = Blueprint("families", __name__, url_prefix="/families")
@@ -66,7 +75,7 @@ def _family_form(household=None, **kwargs) -> FamilyForm:
         class_choices=service.class_choices(),
         form_choices=service.contact_form_choices(),
         person_choices=service.person_choices(household.contact_person_id if household is not None else None),
-        topic_choices=service.topic_choices(explained),
+        topic_choices=topic_choices(explained),
         **kwargs,
     )
 
@@ -141,7 +150,7 @@ def _handle_post(form: FamilyForm, household):
         flash(_("This form was already saved; nothing was saved twice."), "info")
         return redirect(url_for("visibility.family", household_id=earlier))
     if household is None and not form.duplicates_ack.data:
-        duplicates = service.find_duplicates(
+        duplicates = known.find_duplicates(
             [c.phone for c in data.caregivers if c.phone], [c.email for c in data.caregivers if c.email],
             current_user,
         )
@@ -161,7 +170,7 @@ def _handle_post(form: FamilyForm, household):
     except service.AlreadySaved as done:
         flash(_("This form was already saved; nothing was saved twice."), "info")
         return redirect(url_for("visibility.family", household_id=done.household_id))
-    except service.EditConflict as conflict:
+    except conflicts.EditConflict as conflict:
         form.version.data = str(conflict.household.version)
         form.submission_token.data = secrets.token_urlsafe(16)
         return _form_page(form, conflict.household, status=409, conflict=conflict)
@@ -187,7 +196,7 @@ def _form_action(form: FamilyForm, household, action: str):
     elif action == "add_agreement" and add_entry(form, form.agreements):
         focus_id = form.agreements[-1].form.form_id.id
     elif action == "find_pupil":
-        pupil_matches = service.find_pupils(form.pupil_query.data or "", current_user)
+        pupil_matches = known.find_pupils(form.pupil_query.data or "", current_user)
         focus_id = form.pupil_query.id
     elif action == "link_pupil":
         focus_id = _link_pupil(form, request.form.get("link_pupil", ""))
@@ -222,7 +231,7 @@ def _link_pupil(form: FamilyForm, value: str) -> str | None:
 def find_pupils():
     """As-you-type: children already at school who could be linked to this household."""
     q = request.args.get("pupil_query", "")[:100]
-    matches = service.find_pupils(q, current_user) if q.strip() else None
+    matches = known.find_pupils(q, current_user) if q.strip() else None
     household_id = request.args.get("household_id", type=int)
     household = get_household_or_404(household_id, current_user) if household_id else None
     return render("families/_pupil_matches.html", block="pupil_matches", pupil_matches=matches,
@@ -237,7 +246,7 @@ def duplicates():
     emails = [v for k, v in request.args.items(multi=True) if k.endswith("-email")][:8]
     exclude = request.args.get("exclude", type=int)
     exclude = exclude if is_id(exclude) else None
-    found = service.find_duplicates(phones, emails, current_user, exclude_id=exclude)
+    found = known.find_duplicates(phones, emails, current_user, exclude_id=exclude)
     return render("families/_duplicates.html", block="duplicates", duplicates=found, household=None)
 
 
@@ -258,7 +267,7 @@ def topics():
             entry.form.sort_order.data = topic.sort_order
     elif form.validate():
         rows = [
-            service.TopicInput(
+            inputs.TopicInput(
                 id=parse_id(e.form.id.data), label=e.form.label.data or None, active=bool(e.form.active.data),
                 sort_order=e.form.sort_order.data,
             )
@@ -293,7 +302,7 @@ def import_roster():
             except roster.RosterError as problem:
                 error = str(problem.message)
             else:
-                token = service.store_upload(data, upload.filename, current_user._get_current_object())
+                token = uploads.store_upload(data, upload.filename, current_user._get_current_object())
                 return redirect(url_for("families.import_preview", token=token))
     return _upload_page(form, error, 422 if error else 200)
 
@@ -313,9 +322,9 @@ def too_large(error):
 
 def _stored_table(token: str):
     try:
-        stored = service.load_upload(token, current_user._get_current_object())
-    except service.UploadExpired:
-        hours = int(service.UPLOAD_MAX_AGE.total_seconds() // 3600)
+        stored = uploads.load_upload(token, current_user._get_current_object())
+    except uploads.UploadExpired:
+        hours = int(uploads.UPLOAD_MAX_AGE.total_seconds() // 3600)
         flash(_("The uploaded file is kept for %(hours)d hours only and has been removed. "
                 "Upload it again.", hours=hours), "error")
         target = url_for("families.import_roster")
@@ -330,13 +339,13 @@ def _stored_table(token: str):
     try:
         return roster.read_roster(data, filename), filename
     except roster.RosterError:
-        service.delete_upload(token)
+        uploads.delete_upload(token)
         abort(404)
 
 
 def _mapping_from(args, table) -> dict:
     if not any(key.startswith("map-") for key in args):
-        return roster.guess_mapping(table.headers, service.remembered_mapping())
+        return roster.guess_mapping(table.headers, roster_import.remembered_mapping())
     return {code: (args.get(f"map-{code}") or None) for code in roster.FIELDS}
 
 
@@ -350,14 +359,14 @@ def import_preview(token: str):
     mapping = _mapping_from(source, table)
     problems = roster.mapping_problems(mapping, table.headers)
     if request.method == "POST" and not problems and form.validate():
-        plan = service.import_roster(table, mapping, current_user._get_current_object())
-        service.delete_upload(token)
+        plan = roster_import.import_roster(table, mapping, current_user._get_current_object())
+        uploads.delete_upload(token)
         counts = plan.counts
         flash(_("Roster imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged, "
                 "%(errors)d rows with errors left out.", created=counts["create"], updated=counts["update"],
                 unchanged=counts["unchanged"], errors=counts["error"]), "success")
         return redirect(url_for("families.index"))
-    plan = service.preview_roster(table, mapping) if not problems else None
+    plan = roster_import.preview_roster(table, mapping) if not problems else None
     shown_rows = []
     if plan is not None:
         shown_rows = [r for r in plan.rows if r.action != "unchanged"][:500]
