@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from school import demo
 from school.extensions import db
 
 
@@ -98,8 +99,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Load the demo school into an empty database (deterministic, idempotent)."""
-        from school import demo
-
         init_school()
         if demo.seed():
             click.echo("Demo school loaded.")
