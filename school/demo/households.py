@@ -28,6 +28,7 @@ from school.families.models import Kinship
 
 
 def draft_households(rng: random.Random) -> list[HouseholdDraft]:
+    """Every household with its caregivers and children (a separated family's children in both)."""
     groups = _sibling_groups(rng)
     drafts: list[HouseholdDraft] = []
     for shape, size in groups:

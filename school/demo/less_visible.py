@@ -70,6 +70,7 @@ def _in_class(hh: HouseholdDraft, class_name: str) -> bool:
 
 
 def shape_less_visible(ctx: Ctx, specs: list[Spec]) -> list[Spec]:
+    """Each chosen family's moments of this school year, reshaped by the shaper of each of its signals."""
     by_household: dict[int, list[Spec]] = {}
     for spec in specs:
         by_household.setdefault(spec.hh.key, []).append(spec)
