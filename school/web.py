@@ -24,6 +24,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from school.ids import IdConverter
+
 # Endpoints that serve files everybody may cache (no family data).
 ASSET_ENDPOINTS = frozenset({"static", "vendor"})
 
@@ -130,6 +132,8 @@ def aria_attrs(field, hint: object = None) -> dict[str, str]:
 
 
 def init_app(app: Flask) -> None:
+    # Before any URL rule is added: every rule with a row id uses `<id:...>`.
+    app.url_map.converters["id"] = IdConverter
     app.jinja_env.globals["aria_attrs"] = aria_attrs
 
     from school.accounts.access import public

@@ -151,7 +151,7 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@admin_bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_user(user_id: int):
     user = _user_or_404(user_id)
@@ -180,7 +180,7 @@ def edit_user(user_id: int):
     )
 
 
-@admin_bp.post("/users/<int:user_id>/password")
+@admin_bp.post("/users/<id:user_id>/password")
 @roles_required(Role.ADMIN)
 def reset_password(user_id: int):
     user = _user_or_404(user_id)
