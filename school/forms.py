@@ -21,12 +21,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations
 from wtforms import Form
-from wtforms.fields import Field, FieldList, FormField, IntegerField, StringField
+from wtforms.fields import Field, FieldList, FormField, HiddenField, IntegerField, StringField
 from wtforms.meta import DefaultMeta
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import DateInput
 
 from school import schoolyear
+from school.ids import parse_id
 from school.web import database_busy
 
 # What a form's submission token may look like: what new_token() makes, and what the
@@ -36,6 +37,41 @@ TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}\Z"
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 UNSTORABLE_MESSAGE = _l("This text contains an invisible control character that cannot be saved. "
                         "Remove it (retyping the text helps) and try again.")
+
+
+ID_MESSAGE = _l("This refers to a record that does not exist. Reload the page and try again.")
+
+
+# --- ids sent back by a form ------------------------------------------------------
+
+
+class IdField(HiddenField):
+    """A row id a form sends back (a hidden input): ASCII digits within what an id
+    column holds (school.ids), or blank (None).
+
+    Anything else is refused with a message in the user's language (the form
+    answers 422) and never reaches the database. With `invalid_as_blank=True` an
+    id that cannot be one is taken as no id at all (for the rows of the family
+    form, where a row without an id is a new row, typed anew).
+    """
+
+    def __init__(self, label=None, validators=None, *, invalid_as_blank: bool = False,
+                 message=ID_MESSAGE, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_as_blank = invalid_as_blank
+        self.message = message
+
+    def _value(self) -> str:
+        if self.data is not None:
+            return str(self.data)
+        # A refused id is shown back as sent; one taken as blank is blank.
+        return self.raw_data[0] if self.raw_data and not self.invalid_as_blank else ""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.data = parse_id(text)
+        if self.data is None and text.strip() and not self.invalid_as_blank:
+            raise ValueError(str(self.message))
 
 
 # --- dates as people type them ---------------------------------------------------

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from school.access import public
 from school.extensions import db
+from school.ids import IdConverter
 
 # Endpoints that serve files everybody may cache (no family data).
 ASSET_ENDPOINTS = frozenset({"static", "vendor"})
@@ -149,6 +150,8 @@ def aria_attrs(field, hint: object = None) -> dict[str, str]:
 
 
 def init_app(app: Flask) -> None:
+    # Before any URL rule is added: every rule with a row id uses `<id:...>`.
+    app.url_map.converters["id"] = IdConverter
     app.jinja_env.globals["aria_attrs"] = aria_attrs
 
     @app.get("/vendor/<name>")

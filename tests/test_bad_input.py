@@ -1110,3 +1110,87 @@ def test_impossible_and_future_dates_are_refused_clearly(world, own_moment):
     assert post(teacher, "/contacts/log", base).status_code == 302
     saved = select(ContactMoment.occurred_on).where(ContactMoment.submission_token == sent)
     assert scalar(world.app, saved) == schoolyear.today()
+
+
+# --- ids: what a database id column holds, and no more (issue 23) ---------------------------------
+
+# PostgreSQL's INTEGER (every id column) holds 1 .. 2**31 - 1; SQLite's 8-byte integers 2**63 - 1.
+FORM_ID_EDGES = ["2147483647", "2147483648", "9223372036854775807", "9223372036854775808", "0", "-1",
+                 "9" * 40, "9" * 5000, "٣", "1.5"]
+form_ids = st.one_of(st.sampled_from(FORM_ID_EDGES), st.integers().map(str), hostile_text)
+
+
+def child_rows(base, pupil_id: str, first_name: str) -> list[tuple[str, str]]:
+    return replaced(replaced(base, "children-0-pupil_id", pupil_id), "children-0-first_name", first_name)
+
+
+@given(value=form_ids)
+@example(value="2147483647")
+@example(value="2147483648")
+@example(value="9223372036854775807")
+@example(value="9223372036854775808")
+@example(value="0")
+@example(value="-1")
+@example(value="9" * 40)
+@BAD_INPUT
+def test_ids_in_lookups_and_forms_never_answer_500(world, intake_done, value):
+    """A family's id in the quick log and the pupils lookup, a child's in the family form."""
+    teacher, reception = world.client("teacher"), world.client("reception")
+    before = digest(world.app)
+    assert get(teacher, "/contacts/log", [("household_id", value)]).status_code in (200, 404)
+    logged = post(teacher, "/contacts/log", [("household_id", value), *moment_fields(world, token())])
+    assert logged.status_code in (400, 404, 422), logged.status_code
+    lookup = get(reception, "/families/pupils", [("pupil_query", "zoe"), ("household_id", value)])
+    assert lookup.status_code in (200, 404), lookup.status_code
+    edit = f"/families/{intake_done}/edit"
+    base = scrape(reception, edit, form_id="family-form")
+    link = post(reception, edit, [*replaced(base, "pupil_query", ""), ("link_pupil", value)])
+    assert link.status_code == 200, link.status_code
+    assert digest(world.app) == before
+    # The spare (blank) row: a child linked by this id, or nothing (no new child each example).
+    saved = post(reception, edit, replaced(base, "children-1-pupil_id", value))
+    assert saved.status_code in (302, 422), saved.status_code
+    if saved.status_code == 422:
+        assert_dutch_refusal(saved)
+        assert digest(world.app) == before
+
+
+@pytest.mark.parametrize("value", ["2147483647", "2147483648", "9" * 40, "0", "-1"])
+def test_ids_a_database_cannot_hold_in_a_url_answer_404(world, value):
+    teacher, reception = world.client("teacher"), world.client("reception")
+    assert get(teacher, "/contacts/log", [("household_id", value)]).status_code == 404
+    lookup = get(reception, "/families/pupils", [("pupil_query", "zoe"), ("household_id", value)])
+    assert lookup.status_code == 404
+    assert post(teacher, "/contacts/log", [("household_id", value), *moment_fields(world, token())]
+                ).status_code == 404
+
+
+def test_a_child_id_that_names_no_child_is_refused_with_a_message(world, intake_done):
+    reception = world.client("reception")
+    edit = f"/families/{intake_done}/edit"
+    base = scrape(reception, edit, form_id="family-form")
+    before = digest(world.app)
+    response = post(reception, edit, child_rows(base, "2147483647", "Zoë"))
+    assert response.status_code == 422, response.status_code
+    assert_dutch_refusal(response)
+    assert digest(world.app) == before
+
+
+@pytest.mark.parametrize("row", [0, 1])
+def test_another_familys_child_is_never_renamed_from_this_form(world, intake_done, row):
+    """The family form may link a child of another household (separated parents), not rename it."""
+    from school.families.models import Pupil
+
+    reception = world.client("reception")
+    emma = world.school.pupils["Emma"]
+    edit = f"/families/{intake_done}/edit"
+    base = scrape(reception, edit, form_id="family-form")
+    sent = replaced(base, f"children-{row}-pupil_id", str(emma))
+    sent = replaced(sent, f"children-{row}-first_name", "Hacked")
+    sent = replaced(sent, f"children-{row}-last_name", "Peeters")
+    before = digest(world.app)
+    response = post(reception, edit, sent)
+    assert response.status_code == 422, response.status_code
+    assert_dutch_refusal(response)
+    assert digest(world.app) == before
+    assert scalar(world.app, select(Pupil.first_name).where(Pupil.id == emma)) == "Emma"

@@ -16,11 +16,14 @@ and — for routes that name a family's record — records outside it:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from school import create_app
@@ -281,3 +284,66 @@ def test_public_endpoints_are_only_login_language_assets_and_the_health_check(ap
     """A new public endpoint is a conscious choice: it must be added here."""
     public = {e for e in ENDPOINTS if rule_for(app, e).public}
     assert public <= {"accounts.login", "accounts.language", "static", "vendor", "health.healthz"}
+
+
+# --- ids no database column can hold: a plain 404, never a 500 (issue 23) ------------------------
+
+# PostgreSQL's INTEGER (every id column) holds 1 .. 2**31 - 1; SQLite's 8-byte integers 2**63 - 1.
+ID_EDGES = ["2147483647", "2147483648", "9223372036854775807", "9223372036854775808", "0", "-1",
+            "9" * 40, "9" * 5000, "00", "1.5", "1e3", "0x10", "٣", "²", "%20", "1%0A"]
+URL_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
+
+
+def _id_arguments(url_rule) -> list[str]:
+    """The arguments of a URL rule that name a row by its number."""
+    return [name for name in url_rule.arguments if name.endswith("_id")]
+
+
+ID_RULES = sorted(
+    (r.rule, r.endpoint) for r in create_app(
+        {"TESTING": True, "SECRET_KEY": "matrix-listing-key", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    ).url_map.iter_rules() if _id_arguments(r)
+)
+
+
+def test_every_url_rule_with_an_id_uses_the_bounded_converter(app):
+    from school.ids import IdConverter
+
+    assert len(ID_RULES) >= 19
+    for url_rule in app.url_map.iter_rules():
+        for name in _id_arguments(url_rule):
+            assert isinstance(url_rule._converters[name], IdConverter), (url_rule.rule, name)
+
+
+@pytest.mark.parametrize(("rule", "endpoint"), ID_RULES)
+def test_ids_out_of_range_or_malformed_answer_404_on_every_rule(app, rule, endpoint):
+    """Every role, page and fragment, GET and POST: an id the database cannot hold is a 404."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    school = build_school(app)
+    url_rule = next(r for r in app.url_map.iter_rules() if r.rule == rule)
+    methods = sorted(url_rule.methods - {"HEAD", "OPTIONS"})
+    problems = []
+
+    def check(name: str, value: str, role: Role, htmx: bool) -> None:
+        url, sent = _values(school, role.value, outsider=False)
+        values = {k: str(v) for k, v in url.items()} | {name: value}
+        path = URL_ARGUMENT.sub(lambda m: values[m[1]], rule)
+        for method in methods:
+            response = _request(signed_in_client(app, school.users[role.value]), method, path, sent, htmx)
+            if response.status_code != 404:
+                problems.append(f"{role.value} {method} {path!r}: {response.status_code}")
+
+    @given(name=st.sampled_from(_id_arguments(url_rule)),
+           value=st.one_of(st.sampled_from(ID_EDGES), st.integers(min_value=2**31).map(str),
+                           st.integers(max_value=0).map(str)),
+           role=st.sampled_from(ROLES), htmx=st.booleans())
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def probe(name, value, role, htmx):
+        check(name, value, role, htmx)
+
+    for value in ID_EDGES:  # each edge, for each argument, with a role the rule lets in
+        for name in _id_arguments(url_rule):
+            allowed = [r for r in ROLES if rule_for(app, endpoint).allows(r)] or [Role.DIRECTOR]
+            check(name, value, allowed[0], False)
+    probe()
+    assert problems == []

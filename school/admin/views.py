@@ -60,7 +60,7 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_user(user_id: int):
     user = _user_or_404(user_id)
@@ -89,7 +89,7 @@ def edit_user(user_id: int):
     )
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id:user_id>/password")
 @roles_required(Role.ADMIN)
 def reset_password(user_id: int):
     user = _user_or_404(user_id)

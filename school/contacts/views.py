@@ -32,6 +32,7 @@ from school.extensions import db
 from school.families.scope import sees_all_families
 from school.forms import search_text
 from school.grid import Quadrant
+from school.ids import parse_id
 from school.policy import CATALOGUE_EDITORS, CORRECTORS, LOGGERS
 from school.web import Lazy, render, trigger, wants_fragment
 
@@ -123,14 +124,17 @@ class SavedView:
 @roles_required(*LOGGERS, limited=FAMILY_SCOPED)
 def quick_log():
     user = _user()
-    household_id = request.args.get("household_id", type=int)
+    named = request.args.get("household_id")
     token = _sent_token(request.args.get("saved"))
     if token:
         moments = queries.moments_by_token(user, token)
         if moments:
             undone = all(m.removed_at is not None for m in moments)
             return _log_page(saved=SavedView(moments, undone=undone))
-    if household_id:
+    if named:  # a family the user may see, or 404 (an id no family can have included)
+        household_id = parse_id(named)
+        if household_id is None:
+            abort(404)
         return _log_page(household=queries.household_for_log(household_id, user))
     return _log_page()
 
@@ -155,9 +159,12 @@ def today():
 @roles_required(*LOGGERS, limited=FAMILY_SCOPED)
 def log_moment():
     user = _user()
-    household_id = request.form.get("household_id", type=int)
-    if not household_id:
+    named = request.form.get("household_id")
+    if not named:
         abort(400)
+    household_id = parse_id(named)
+    if household_id is None:  # an id no family can have: as for a family out of reach
+        abort(404)
     household = queries.household_for_log(household_id, user)
     offered = queries.catalogue(broadcast=False)
     form = MomentForm(household=household, form_choices=offered)
@@ -355,7 +362,7 @@ def group_new():
     )
 
 
-@bp.get("/group/<int:group_id>")
+@bp.get("/group/<id:group_id>")
 @roles_required(*LOGGERS)
 def group_show(group_id: int):
     user = _user()
@@ -369,7 +376,7 @@ def group_show(group_id: int):
     )
 
 
-@bp.post("/group/<int:group_id>/remove")
+@bp.post("/group/<id:group_id>/remove")
 @roles_required(*LOGGERS, limited=OWN_ENTRIES_ONLY)
 def group_remove(group_id: int):
     user = _user()
@@ -438,7 +445,7 @@ def _back_url(moment):
     return url_for("contacts.quick_log")
 
 
-@bp.route("/moments/<int:moment_id>/edit", methods=["GET", "POST"])
+@bp.route("/moments/<id:moment_id>/edit", methods=["GET", "POST"])
 @roles_required(*LOGGERS, limited=OWN_ENTRIES_ONLY)
 def edit_moment(moment_id: int):
     user = _user()
@@ -467,7 +474,7 @@ def edit_moment(moment_id: int):
         if form.validate_on_submit():
             data = form.cleaned()
             contact_form = queries.form_or_none(data.pop("form_id"), offered)
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            version = parse_id(form.version.data)  # a row version: an INTEGER column as ids are
             try:
                 service.update_moment(user, moment, version=version, form=contact_form, **data)
             except service.Stale:
@@ -490,7 +497,7 @@ def edit_moment(moment_id: int):
     )
 
 
-@bp.post("/moments/<int:moment_id>/remove")
+@bp.post("/moments/<id:moment_id>/remove")
 @roles_required(*LOGGERS, limited=OWN_ENTRIES_ONLY)
 def remove_moment(moment_id: int):
     user = _user()
@@ -535,7 +542,7 @@ def _contact_form_or_404(form_id: int) -> ContactForm:
     return contact_form
 
 
-@bp.route("/catalogue/<int:form_id>", methods=["GET", "POST"])
+@bp.route("/catalogue/<id:form_id>", methods=["GET", "POST"])
 @roles_required(*CATALOGUE_EDITORS)
 def catalogue_edit(form_id: int):
     contact_form = _contact_form_or_404(form_id)
@@ -557,7 +564,7 @@ def catalogue_edit(form_id: int):
     return render("contacts/catalogue_edit.html", form=form, contact_form=contact_form, status=status)
 
 
-@bp.post("/catalogue/<int:form_id>/move")
+@bp.post("/catalogue/<id:form_id>/move")
 @roles_required(*CATALOGUE_EDITORS)
 def catalogue_move(form_id: int):
     contact_form = _contact_form_or_404(form_id)

@@ -24,8 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 from school.families import intake
 from school.families.inputs import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
 from school.families.models import Kinship
-from school.families.scope import parse_id
-from school.forms import TOKEN_PATTERN, DayField, SchoolForm, SchoolSubForm
+from school.forms import TOKEN_PATTERN, DayField, IdField, SchoolForm, SchoolSubForm
 from school.grid import Mediator
 from school.schoolyear import today
 
@@ -78,8 +77,9 @@ class _Entry(SchoolSubForm):
     """A row of a FieldList."""
 
 
+# A row's id is sent back by the form; one that cannot be an id makes the row a new one.
 class CaregiverEntry(_Entry):
-    id = HiddenField()
+    id = IdField(invalid_as_blank=True)
     first_name = StringField(_l("First name"), [Optional(), Length(max=100)], filters=[_strip])
     last_name = StringField(_l("Last name"), [Optional(), Length(max=100)], filters=[_strip])
     kinship = SelectField(_l("Relationship to the child"), choices=[], default="")
@@ -113,7 +113,7 @@ class CaregiverEntry(_Entry):
 
 
 class ChildEntry(_Entry):
-    pupil_id = HiddenField()
+    pupil_id = IdField(invalid_as_blank=True)
     first_name = StringField(_l("First name"), [Optional(), Length(max=100)], filters=[_strip])
     last_name = StringField(_l("Last name"), [Optional(), Length(max=100)], filters=[_strip])
     birth_date = DayField(_l("Date of birth"), [Optional(), NotInFuture()])
@@ -132,7 +132,7 @@ class ChildEntry(_Entry):
 
 
 class AgreementEntry(_Entry):
-    id = HiddenField()
+    id = IdField(invalid_as_blank=True)
     form_id = SelectField(_l("Form of contact"), coerce=_int_or_none, choices=[], widget=GroupedSelect())
     every_days = SelectField(_l("How often"), coerce=_int_or_none, choices=[])
     occasion = StringField(
@@ -326,7 +326,7 @@ class FamilyForm(SchoolForm):
             intake_mediator=Mediator(self.intake_mediator.data or Mediator.NONE.value),
             caregivers=[
                 CaregiverInput(
-                    id=parse_id(e.form.id.data),
+                    id=e.form.id.data,
                     first_name=e.form.first_name.data or "",
                     last_name=e.form.last_name.data or "",
                     kinship=Kinship(e.form.kinship.data or Kinship.OTHER.value),
@@ -340,7 +340,7 @@ class FamilyForm(SchoolForm):
             ],
             children=[
                 ChildInput(
-                    pupil_id=parse_id(e.form.pupil_id.data),
+                    pupil_id=e.form.pupil_id.data,
                     first_name=e.form.first_name.data or "",
                     last_name=e.form.last_name.data or "",
                     birth_date=e.form.birth_date.data,
@@ -353,7 +353,7 @@ class FamilyForm(SchoolForm):
             ],
             agreements=[
                 AgreementInput(
-                    id=parse_id(e.form.id.data),
+                    id=e.form.id.data,
                     form_id=e.form.form_id.data,
                     every_days=e.form.every_days.data,
                     occasion=e.form.occasion.data or None,
@@ -391,7 +391,7 @@ class FamilyForm(SchoolForm):
             self.caregivers,
             [
                 {
-                    "id": str(c.id),
+                    "id": c.id,
                     "first_name": c.first_name,
                     "last_name": c.last_name,
                     "kinship": c.kinship.value,
@@ -407,7 +407,7 @@ class FamilyForm(SchoolForm):
             self.children,
             [
                 {
-                    "pupil_id": str(p.id),
+                    "pupil_id": p.id,
                     "first_name": p.first_name,
                     "last_name": p.last_name,
                     "birth_date": p.birth_date,
@@ -422,7 +422,7 @@ class FamilyForm(SchoolForm):
             self.agreements,
             [
                 {
-                    "id": str(a.id),
+                    "id": a.id,
                     "form_id": a.form_id,
                     "every_days": a.every_days,
                     "occasion": a.occasion or "",
@@ -462,7 +462,7 @@ def add_entry(form: FamilyForm, field_list: FieldList) -> bool:
 
 
 class TopicRow(_Entry):
-    id = HiddenField()
+    id = IdField(invalid_as_blank=True)
     label = StringField(_l("Text"), [Optional(), Length(max=160)], filters=[_strip])
     active = BooleanField(_l("In use"))
     sort_order = IntegerField(_l("Order"), [Optional(), NumberRange(min=0, max=10000)])

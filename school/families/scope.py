@@ -17,6 +17,7 @@ from school.access import refuse
 from school.accounts.models import Role, User, class_teachers
 from school.extensions import db
 from school.families.models import Household, Pupil, household_pupils
+from school.ids import is_id
 
 # A domain above this one that gives a teacher more families (visibility: the families whose
 # follow-up she owns) registers a function user -> SELECT of household ids, in its init_app.
@@ -60,23 +61,6 @@ def scoped(stmt: Select, user: User) -> Select:
     if sees_all_families(user):
         return stmt
     return stmt.where(Household.id.in_(visible_household_ids(user)))
-
-
-MAX_ID = 2**63 - 1  # what a database integer key can hold
-
-
-def is_id(value: int | None) -> bool:
-    """A number that can be a row id (a larger one would make the database driver fail)."""
-    return value is not None and 0 < value <= MAX_ID
-
-
-def parse_id(value: object) -> int | None:
-    """An id typed in a URL or sent back in a form; None for anything that cannot be one."""
-    text = value.strip() if isinstance(value, str) else ""
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if is_id(number) else None
 
 
 def get_household_or_404(household_id: int, user: User) -> Household:

@@ -48,6 +48,17 @@ class AlreadySaved(Exception):
         self.household_id = household_id
 
 
+class ChildNotLinkable(Exception):
+    """A child's id sent back by the family form names no child that form may link or change:
+    none (any more), one who left school, or another family's child with other details.
+    Raised before anything is committed; the caller rolls back."""
+
+    def __init__(self, pupil_id: int, *, other_family: bool):
+        super().__init__(pupil_id)
+        self.pupil_id = pupil_id
+        self.other_family = other_family
+
+
 # --- choices for the form ---------------------------------------------------------
 
 
@@ -313,16 +324,19 @@ def _apply_children(household: Household, rows: list[ChildInput]) -> None:
     valid_classes = {c.id for c in current_classes()}
     linked = {p.id: p for p in household.pupils}
     for row in rows:
-        pupil = None
-        if row.pupil_id:
-            pupil = linked.get(row.pupil_id) or db.session.get(Pupil, row.pupil_id)
-        elif row.external_key:
-            # A child the school administration already knows: link, never duplicate.
-            pupil = db.session.scalar(select(Pupil).where(Pupil.external_key == row.external_key))
         if row.remove:
+            pupil = linked.get(row.pupil_id) if row.pupil_id else None
+            if pupil is None and not row.pupil_id and row.external_key:
+                pupil = db.session.scalar(select(Pupil).where(Pupil.external_key == row.external_key))
             if pupil is not None and pupil in household.pupils:
                 household.pupils.remove(pupil)
             continue
+        pupil = None
+        if row.pupil_id:
+            pupil = linked.get(row.pupil_id) or _child_to_link(row)
+        elif row.external_key:
+            # A child the school administration already knows: link, never duplicate.
+            pupil = db.session.scalar(select(Pupil).where(Pupil.external_key == row.external_key))
         if pupil is None:
             if not (row.first_name and row.last_name):
                 continue
@@ -337,6 +351,24 @@ def _apply_children(household: Household, rows: list[ChildInput]) -> None:
             pupil.school_class = db.session.get(SchoolClass, row.class_id)
         if pupil not in household.pupils:
             household.pupils.append(pupil)
+
+
+def _child_to_link(row: ChildInput) -> Pupil:
+    """A child not (yet) in this family, linked by its id (the form's "link" button: a child of
+    separated parents lives in two households). It must be at school, and this family's form does
+    not change its details (the other family's, too): sent back as they are, or blank."""
+    pupil = db.session.get(Pupil, row.pupil_id)
+    if pupil is None or pupil.left_on is not None:
+        raise ChildNotLinkable(row.pupil_id, other_family=False)
+    changed = (
+        (row.first_name and row.first_name != pupil.first_name)
+        or (row.last_name and row.last_name != pupil.last_name)
+        or (row.birth_date is not None and row.birth_date != pupil.birth_date)
+        or (row.class_id is not None and row.class_id != pupil.class_id)
+    )
+    if changed and pupil.households:
+        raise ChildNotLinkable(row.pupil_id, other_family=True)
+    return pupil
 
 
 def _apply_agreements(household: Household, rows: list[AgreementInput]) -> None:

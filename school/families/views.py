@@ -28,8 +28,9 @@ from school.families import duplicates as known
 from school.families.forms import FamilyForm, RosterImportForm, RosterUploadForm, TopicsForm, add_entry
 from school.families.intake import channel_label, time_label
 from school.families.models import IntakeStatus, Pupil
-from school.families.scope import get_household_or_404, is_id, parse_id
+from school.families.scope import get_household_or_404
 from school.families.topics import topic_choices, topic_label
+from school.ids import parse_id
 from school.web import render, trigger, wants_fragment
 
 bp = Blueprint("families", __name__, url_prefix="/families")
@@ -90,7 +91,7 @@ def intake():
     return _handle_post(form, None)
 
 
-@bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:household_id>/edit", methods=["GET", "POST"])
 @roles_required(*INTAKE_ROLES)
 def edit(household_id: int):
     household = get_household_or_404(household_id, current_user)
@@ -170,6 +171,9 @@ def _handle_post(form: FamilyForm, household):
     except service.AlreadySaved as done:
         flash(_("This form was already saved; nothing was saved twice."), "info")
         return redirect(url_for("visibility.family", household_id=done.household_id))
+    except service.ChildNotLinkable as refused:
+        db.session.rollback()  # nothing of this form is saved
+        return _child_refused(form, household, refused)
     except conflicts.EditConflict as conflict:
         form.version.data = str(conflict.household.version)
         form.submission_token.data = secrets.token_urlsafe(16)
@@ -184,6 +188,22 @@ def _handle_post(form: FamilyForm, household):
     flash(_("Intake of %(name)s saved part-way. You can finish it later.", name=saved.display_name),
           "success")
     return redirect(url_for("families.edit", household_id=saved.id))
+
+
+def _child_refused(form: FamilyForm, household, refused: service.ChildNotLinkable):
+    """A child's id sent back that names no child this form may link or change: 422, with why."""
+    if refused.other_family:
+        message = _("This child is already known in another family. Link the child as it is: change the "
+                    "name, date of birth or class in that family's form.")
+    else:
+        message = _("This child is not (or no longer) in the school's records. Look the child up again, "
+                    "or type the child's details in a new row.")
+    for entry in form.children:
+        if entry.form.pupil_id.data == refused.pupil_id:
+            entry.form.first_name.errors = [*entry.form.first_name.errors, message]
+    errors = form.error_list()
+    return _form_page(form, household, status=422, error_count=max(1, len(errors)), errors=errors,
+                      focus_id="form-errors")
 
 
 def _form_action(form: FamilyForm, household, action: str):
@@ -209,14 +229,14 @@ def _link_pupil(form: FamilyForm, value: str) -> str | None:
     pupil = db.session.get(Pupil, pupil_id) if pupil_id is not None else None
     if pupil is None or pupil.left_on is not None:
         return None
-    if any(e.form.pupil_id.data == str(pupil.id) for e in form.children):
+    if any(e.form.pupil_id.data == pupil.id for e in form.children):
         return None
     entry = next((e for e in form.children if e.form.is_blank()), None)
     if entry is None:
         if not add_entry(form, form.children):
             return None
         entry = form.children[-1]
-    entry.form.pupil_id.data = str(pupil.id)
+    entry.form.pupil_id.data = pupil.id
     entry.form.first_name.data = pupil.first_name
     entry.form.last_name.data = pupil.last_name
     entry.form.birth_date.data = pupil.birth_date
@@ -232,8 +252,12 @@ def find_pupils():
     """As-you-type: children already at school who could be linked to this household."""
     q = request.args.get("pupil_query", "")[:100]
     matches = known.find_pupils(q, current_user) if q.strip() else None
-    household_id = request.args.get("household_id", type=int)
-    household = get_household_or_404(household_id, current_user) if household_id else None
+    household = None
+    if request.args.get("household_id"):  # named: a family the user may see, else 404
+        household_id = parse_id(request.args["household_id"])
+        if household_id is None:
+            abort(404)
+        household = get_household_or_404(household_id, current_user)
     return render("families/_pupil_matches.html", block="pupil_matches", pupil_matches=matches,
                   action_url=_action_url(household))
 
@@ -244,8 +268,7 @@ def duplicates():
     """Possible duplicates for the phone numbers and e-mail addresses typed so far."""
     phones = [v for k, v in request.args.items(multi=True) if k.endswith("-phone")][:8]
     emails = [v for k, v in request.args.items(multi=True) if k.endswith("-email")][:8]
-    exclude = request.args.get("exclude", type=int)
-    exclude = exclude if is_id(exclude) else None
+    exclude = parse_id(request.args.get("exclude"))
     found = known.find_duplicates(phones, emails, current_user, exclude_id=exclude)
     return render("families/_duplicates.html", block="duplicates", duplicates=found, household=None)
 

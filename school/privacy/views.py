@@ -26,7 +26,7 @@ def _user():
     return current_user._get_current_object()
 
 
-@bp.get("/families/<int:household_id>")
+@bp.get("/families/<id:household_id>")
 @roles_required(*PRIVACY_ROLES)
 def family(household_id: int):
     household = get_household_or_404(household_id, _user())
@@ -42,7 +42,7 @@ def _family_page(household, *, erase_form=None, status=200):
     )
 
 
-@bp.get(f"/families/<int:household_id>/export/{KIND}.json")
+@bp.get(f"/families/<id:household_id>/export/{KIND}.json")
 @roles_required(*PRIVACY_ROLES)
 def export_json(household_id: int, kind: str):
     household = get_household_or_404(household_id, _user())
@@ -53,7 +53,7 @@ def export_json(household_id: int, kind: str):
     return response
 
 
-@bp.get(f"/families/<int:household_id>/export/{KIND}")
+@bp.get(f"/families/<id:household_id>/export/{KIND}")
 @roles_required(*PRIVACY_ROLES)
 def export_page(household_id: int, kind: str):
     """The same export as a page to print (or save as PDF) and hand over."""
@@ -63,7 +63,7 @@ def export_page(household_id: int, kind: str):
                   labels=queries.export_labels(), value_label=queries.value_label)
 
 
-@bp.post("/families/<int:household_id>/consent")
+@bp.post("/families/<id:household_id>/consent")
 @roles_required(*PRIVACY_ROLES)
 def consent(household_id: int):
     household = get_household_or_404(household_id, _user())
@@ -77,7 +77,7 @@ def consent(household_id: int):
     return redirect(url_for("privacy.family", household_id=household.id) + "#privacy-consent")
 
 
-@bp.route("/families/<int:household_id>/erase", methods=["POST"])
+@bp.route("/families/<id:household_id>/erase", methods=["POST"])
 @roles_required(*PRIVACY_ROLES)
 def erase(household_id: int):
     household = get_household_or_404(household_id, _user())

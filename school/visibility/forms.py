@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 from school import schoolyear
 from school.contacts.forms import new_token
 from school.forms import TOKEN_PATTERN, DayField, SchoolForm, whole_numbers
+from school.ids import parse_id
 from school.visibility.models import Approach, FollowUpStatus
 from school.visibility.signals import CODES, LIMITS, SIGNAL_TITLES
 
@@ -87,7 +88,7 @@ class FollowUpEditForm(FollowUpForm):
             raise ValidationError(_l("Say why the follow-up is closed without a contact."))
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        if parse_id(field.data) is None:  # a row version: an INTEGER column, as ids are
             raise ValidationError(_l("Reload the page and try again."))
 
 

@@ -12,6 +12,7 @@ from school.accounts.models import Role, User
 from school.contacts.forms import new_token
 from school.extensions import db
 from school.families.scope import get_household_or_404
+from school.ids import parse_id
 from school.policy import FOLLOW_UP_ROLES
 from school.visibility import queries, service
 from school.visibility.forms import FollowUpEditForm, FollowUpForm, ThresholdsForm
@@ -54,7 +55,7 @@ def follow_ups():
 def less_visible():
     user = _user()
     classes = queries.class_choices(user)
-    class_id = request.args.get("class", type=int)
+    class_id = parse_id(request.args.get("class"))
     if class_id not in {c.id for c in classes}:
         class_id = None
     signal = request.args.get("signal", "")
@@ -78,7 +79,7 @@ def less_visible():
 # --- the family page and its parts ------------------------------------------------
 
 
-@bp.get("/families/<int:household_id>")
+@bp.get("/families/<id:household_id>")
 @signed_in
 def family(household_id: int):
     """The family page: its grid, signals, follow-ups and timeline."""
@@ -95,19 +96,19 @@ def _family_part(household_id: int, part: str, block: str):
     return render("visibility/family_part.html", block=block, part=part, **context)
 
 
-@bp.get("/families/<int:household_id>/grid")
+@bp.get("/families/<id:household_id>/grid")
 @signed_in
 def family_grid(household_id: int):
     return _family_part(household_id, "visibility/_grid.html", "part")
 
 
-@bp.get("/families/<int:household_id>/reach")
+@bp.get("/families/<id:household_id>/reach")
 @signed_in
 def family_reach(household_id: int):
     return _family_part(household_id, "visibility/_reach.html", "part")
 
 
-@bp.get("/families/<int:household_id>/timeline")
+@bp.get("/families/<id:household_id>/timeline")
 @signed_in
 def family_timeline(household_id: int):
     if not wants_fragment():
@@ -120,7 +121,7 @@ def family_timeline(household_id: int):
 # --- follow-ups: create and edit ---------------------------------------------------
 
 
-@bp.route("/families/<int:household_id>/follow-ups/new", methods=["GET", "POST"])
+@bp.route("/families/<id:household_id>/follow-ups/new", methods=["GET", "POST"])
 @roles_required(*FOLLOW_UP_ROLES)
 def new_follow_up(household_id: int):
     user = _user()
@@ -177,7 +178,7 @@ def _saved(household_id: int, event: str):
     return redirect(url_for("visibility.family", household_id=household_id) + "#family-reach")
 
 
-@bp.route("/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
+@bp.route("/follow-ups/<id:follow_up_id>", methods=["GET", "POST"])
 @roles_required(*FOLLOW_UP_ROLES)
 def edit_follow_up(follow_up_id: int):
     user = _user()
@@ -204,7 +205,7 @@ def edit_follow_up(follow_up_id: int):
         else:
             try:
                 service.update_follow_up(
-                    follow_up, expected_version=int(form.version.data),
+                    follow_up, expected_version=parse_id(form.version.data),
                     status=FollowUpStatus(form.status.data), owner=owner,
                     approach=Approach(form.approach.data), due_on=form.due_on.data,
                     note=form.note.data, closing_reason=form.closing_reason.data,
