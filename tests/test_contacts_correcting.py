@@ -8,8 +8,9 @@ import json
 import pytest
 
 from school import schoolyear
-from tests.conftest import login
-from tests.test_contacts_support import audit_actions, build_school, form_id, moments
+from tests.factories.app import login
+from tests.factories.reads import audit_actions, form_id, moments
+from tests.factories.small_school import build_school
 
 TOKEN = "undo-token-" + "e" * 22
 
