@@ -10,7 +10,7 @@ export FLASK_APP := app
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test lint test-sqlite test-postgres translations extract-messages screenshots bench clean
+.PHONY: run test test-fast install install-test lint test-sqlite test-postgres translations extract-messages screenshots bench clean
 
 run: install
 	$(BIN)/flask db upgrade
@@ -25,6 +25,12 @@ test-sqlite: install-test
 
 test-postgres: install-test
 	scripts/with-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# The inner loop: SQLite, no browser tests, so neither Chromium nor PostgreSQL is
+# needed; Java is (the Nu HTML Checker runs without the browser too).
+test-fast: install $(VENV)/.installed-dev
+	scripts/debian-packages.sh openjdk-17-jre-headless
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Shared fixtures.
+"""Shared fixtures; the plain helpers and builders they use live in `tests/factories/`.
 
 - `app`: a fresh app (TESTING, CSRF off) on a migrated database that has been
   emptied and given the seeded catalogue. No app context is pushed, so each
@@ -7,7 +7,11 @@
   with the database directly (`db.session`, services). Do not mix it with
   logged-in client requests in one test: they would share `g`.
 - `client`, `htmx` (a client whose requests carry HX-Request), `runner`.
-- `make_user(role, ...)`, `login(client, user)`.
+- `make_user(role, ...)`, `login_as(role, ...)`; `login(client, app, user)` is
+  in `tests.factories.app`.
+- `frozen_today`: "today" is `tests.factories.rows.TODAY` (a module asks for it
+  with `pytestmark = pytest.mark.usefixtures("frozen_today")`).
+- The browser: `browser`, `page` (a phone), `live_server`.
 
 The database is SQLite in a temporary directory, or PostgreSQL when
 DATABASE_URL is set (one database per xdist worker). The schema is built once
@@ -22,13 +26,17 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from school import create_app
+from school.accounts import service
+from school.accounts.models import Role
 from school.config import normalise_database_url
-
-TEST_PASSWORD = "a long test password"
+from school.extensions import db
+from tests.factories.app import PHONE, TEST_PASSWORD, fresh_app, login, make_app, serve
+from tests.factories.rows import TODAY
 
 
 def _postgres_url(base: str, worker: str) -> str:
@@ -51,58 +59,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtu
         url = _postgres_url(base, worker_id)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    app = _make_app(url, tmp_path_factory.mktemp("instance"))
+    app = make_app(url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
-        from flask_migrate import upgrade
-
         upgrade()
-        from school.extensions import db
-
         db.engine.dispose()
     return url
-
-
-def _make_app(url: str, instance_path, **extra) -> Flask:
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        "SERVER_NAME": None,
-        **extra,
-    }
-    app = create_app(config)
-    app.instance_path = str(instance_path)
-    return app
-
-
-def empty_database() -> None:
-    """Remove every row (keeping the schema), then put the catalogue back."""
-    from school.cli import init_school
-    from school.extensions import db
-
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
-    db.session.commit()
-    init_school()
-
-
-def fresh_app(database_url: str, tmp_path, **extra) -> Iterator[Flask]:
-    """A test app on an emptied database (extra config on top), closed afterwards: a fixture's body."""
-    app = _make_app(database_url, tmp_path, **extra)
-    with app.app_context():
-        empty_database()
-    yield app
-    with app.app_context():
-        from school.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -135,14 +96,17 @@ def runner(app: Flask):
 
 
 @pytest.fixture
+def frozen_today(monkeypatch) -> None:
+    """The school's "today" is the fixed TODAY of the row factories."""
+    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
+
+
+@pytest.fixture
 def make_user(app: Flask):
     """Create a user: make_user("teacher", classes=[class_id, ...]) → user id."""
 
     def _make(role: str = "teacher", *, email: str | None = None, name: str | None = None,
               classes: tuple[int, ...] = (), password: str = TEST_PASSWORD, active: bool = True) -> int:
-        from school.accounts import service
-        from school.accounts.models import Role
-
         with app.app_context():
             user = service.create_user(
                 name=name or f"Test {role}", email=email or f"{role}-{os.urandom(3).hex()}@school.test",
@@ -151,15 +115,6 @@ def make_user(app: Flask):
             return user.id
 
     return _make
-
-
-def login(client: FlaskClient, app: Flask, user_id: int, password: str = TEST_PASSWORD):
-    from school.accounts.models import User
-    from school.extensions import db
-
-    with app.app_context():
-        email = db.session.get(User, user_id).email
-    return client.post("/login", data={"email": email, "password": password})
 
 
 @pytest.fixture
@@ -188,13 +143,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -204,16 +156,8 @@ def browser():
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served on a free loopback port in a thread; yields its base URL."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture
@@ -224,11 +168,3 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
-
-
-def browser_login(page, base_url: str, email: str, password: str = TEST_PASSWORD) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(password)
-    page.get_by_role("button", name="Aanmelden").click()
-    page.wait_for_load_state("networkidle")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from school.accounts.models import User
 from school.extensions import db
-from tests.conftest import TEST_PASSWORD, login
+from tests.factories.app import TEST_PASSWORD, login
 
 
 def _get_user(app, user_id):

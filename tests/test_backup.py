@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from school.audit import AuditEvent
-from tests.conftest import _make_app
+from tests.factories.app import make_app
 
 
 def _count(url: str, where: str = "") -> int:
@@ -68,7 +68,7 @@ def test_backup_while_writing_restores_every_committed_row(app, runner, tmp_path
     assert after > before  # the writer kept writing during the backup
 
     restored_url = _restore(url, target, tmp_path, postgres)
-    restored = _make_app(restored_url, tmp_path / "restored")
+    restored = make_app(restored_url, tmp_path / "restored")
     with restored.app_context():
         from flask_migrate import upgrade
 

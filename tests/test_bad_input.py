@@ -38,8 +38,9 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from school import schoolyear
-from tests.conftest import TEST_PASSWORD, login
-from tests.test_contacts_support import build_school, form_id
+from tests.factories.app import TEST_PASSWORD, login
+from tests.factories.reads import form_id
+from tests.factories.small_school import build_school
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -318,7 +319,7 @@ def scrape(client, url: str, *, form_id: str | None = None, action: str | None =
 
 @dataclass
 class World:
-    """A small school (tests.test_contacts_support); users and their clients made when first asked for."""
+    """A small school (tests.factories.small_school); users and their clients made when first asked for."""
 
     app: object
     school: object

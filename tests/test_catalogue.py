@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from school.catalogue import ContactForm
 from school.extensions import db
-from tests.test_contacts_support import form_id
+from tests.factories.reads import form_id
 
 
 def in_quadrant(app, quadrant: str) -> list[str]:

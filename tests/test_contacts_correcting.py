@@ -8,8 +8,9 @@ import json
 import pytest
 
 from school import schoolyear
-from tests.conftest import login
-from tests.test_contacts_support import audit_actions, build_school, form_id, moments
+from tests.factories.app import login
+from tests.factories.reads import audit_actions, form_id, moments
+from tests.factories.small_school import build_school
 
 TOKEN = "undo-token-" + "e" * 22
 
@@ -34,6 +35,17 @@ def save(client, app, school, family="Peeters", token=TOKEN, **extra):
     response = client.post("/contacts/log", data=data)
     assert response.status_code in (200, 302), response.get_data(as_text=True)
     return moments(app, submission_token=token)[0]["id"]
+
+
+def edit_fields(app, code: str, *, on: dt.date | None = None, **fields) -> dict:
+    """The correction form as sent for the moment's first version: its form, its day (today), no mediator."""
+    return {
+        "form_id": form_id(app, code),
+        "occurred_on": (on or schoolyear.today()).isoformat(),
+        "mediator": "none",
+        "version": "1",
+        **fields,
+    }
 
 
 def test_undo_without_javascript(client, app, school, teacher):
@@ -115,16 +127,8 @@ def test_author_corrects_her_contact(client, app, school, teacher):
     assert f'id="form-all-{gate}" name="form_id" value="{gate}" checked' in html
     response = client.post(
         f"/contacts/moments/{moment_id}/edit",
-        data={
-            "form_id": form_id(app, "spontaneous_call"),
-            "occurred_on": schoolyear.today().isoformat(),
-            "tone": "positive",
-            "reach": "two_way",
-            "initiative": "family",
-            "mediator": "none",
-            "note": "belde zelf",
-            "version": "1",
-        },
+        data=edit_fields(app, "spontaneous_call", tone="positive", reach="two_way", initiative="family",
+                         note="belde zelf"),
     )
     assert response.status_code == 302
     [moment] = moments(app)
@@ -141,15 +145,7 @@ def test_author_corrects_her_contact(client, app, school, teacher):
 def test_a_stale_edit_is_refused(client, app, school, teacher):
     login(client, app, teacher)
     moment_id = save(client, app, school)
-    data = {
-        "form_id": form_id(app, "gate_conversation"),
-        "occurred_on": schoolyear.today().isoformat(),
-        "tone": "concern",
-        "reach": "two_way",
-        "initiative": "school",
-        "mediator": "none",
-        "version": "1",
-    }
+    data = edit_fields(app, "gate_conversation", tone="concern", reach="two_way", initiative="school")
     assert client.post(f"/contacts/moments/{moment_id}/edit", data=data).status_code == 302
     response = client.post(f"/contacts/moments/{moment_id}/edit", data={**data, "tone": "positive"})
     assert response.status_code == 422
@@ -200,15 +196,7 @@ def test_a_deactivated_form_stays_on_old_contacts(client, app, school, teacher):
     assert "Gesprek aan de schoolpoort" in html
     response = client.post(
         f"/contacts/moments/{moment_id}/edit",
-        data={
-            "form_id": form_id(app, "gate_conversation"),
-            "occurred_on": schoolyear.today().isoformat(),
-            "tone": "neutral",
-            "reach": "",
-            "initiative": "school",
-            "mediator": "none",
-            "version": "1",
-        },
+        data=edit_fields(app, "gate_conversation", tone="neutral", reach="", initiative="school"),
     )
     assert response.status_code == 302
     # New contacts can no longer use it.
@@ -237,15 +225,8 @@ def test_an_old_date_may_stay_but_not_move_outside_the_year(client, app, school,
         db.session.commit()
         moment_id = moment.id
     login(client, app, teacher)
-    data = {
-        "form_id": form_id(app, "gate_conversation"),
-        "occurred_on": last_year.isoformat(),
-        "tone": "concern",
-        "reach": "two_way",
-        "initiative": "school",
-        "mediator": "none",
-        "version": "1",
-    }
+    data = edit_fields(app, "gate_conversation", on=last_year, tone="concern", reach="two_way",
+                       initiative="school")
     assert client.post(f"/contacts/moments/{moment_id}/edit", data=data).status_code == 302
     moved = {**data, "occurred_on": (last_year - dt.timedelta(days=1)).isoformat(), "version": "2"}
     response = client.post(f"/contacts/moments/{moment_id}/edit", data=moved)

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from tests.conftest import login
-from tests.test_contacts_support import FAMILIES_1A, build_school, form_id, moments
+from tests.factories.app import login
+from tests.factories.reads import form_id, moments
+from tests.factories.small_school import FAMILIES_1A, build_school
 
 TOKEN = "several-" + "b" * 24
 

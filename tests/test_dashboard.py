@@ -10,118 +10,24 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from school.contacts.models import ContactMoment, GroupContact, Initiative, Reach, Tone
+from school.contacts.models import ContactMoment, GroupContact, Reach
 from school.extensions import db
-from school.families.models import Caregiver, ContactAgreement, Household, Kinship, Level, Pupil, SchoolClass
+from school.families.models import ContactAgreement, Household, Kinship, Level, Pupil, SchoolClass
 from school.grid import QUADRANTS, Quadrant
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from school.visibility.signals import evaluate
 from school.visibility.summary import summary_for
-from tests.conftest import login
-from tests.test_summary import TODAY, agreement, form, household, moment, school_class
+from tests.factories.app import login
+from tests.factories.dashboard_school import add_caregiver, build_school, class_activity
+from tests.factories.rows import TODAY, agreement, household, in_app, moment, school_class
+from tests.factories.statements import count_statements
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 YEAR_START = dt.date(2026, 9, 1)
-
-
-@pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
-
-
-def in_app(app, fn):
-    with app.app_context():
-        result = fn()
-        db.session.commit()
-        return result
-
-
-def _carer(h: Household, first: str, kinship: Kinship) -> Caregiver:
-    c = Caregiver(household_id=h.id, first_name=first, kinship=kinship)
-    db.session.add(c)
-    db.session.flush()
-    return c
-
-
-def _activity(code: str, on: dt.date, klass: SchoolClass | None, token: str, removed: bool = False
-              ) -> GroupContact:
-    g = GroupContact(form=form(code), occurred_on=on, school_class=klass, submission_token=token,
-                     removed_at=dt.datetime(2026, 10, 9, 8, 0) if removed else None)
-    db.session.add(g)
-    db.session.flush()
-    return g
-
-
-def build_school() -> dict:
-    """Three classes, six families in view and two that are not (left, anonymised)."""
-    a, b, k = school_class("3A"), school_class("5B"), school_class("K2")
-    k.level = Level.KLEUTER
-    peeters = household("Gezin Peeters", klass=a, child="Lien")
-    janssens = household("Gezin Janssens", klass=a, child="Tom")
-    claes = household("Gezin Claes", klass=b, child="Mo")
-    maes = household("Gezin Maes", klass=b, child="Noor")
-    wouters = household("Gezin Wouters", klass=k, child="Bo")
-    goossens = household("Gezin Goossens", klass=a, child="Lars")
-    goossens.pupils.append(Pupil(first_name="Fien", last_name="Goossens", school_class=k))
-    gone = household("Gezin Vertrokken", klass=a, child="Sam")
-    gone.pupils[0].left_on = dt.date(2026, 10, 1)
-    hidden = household("Gezin Anoniem", klass=a, child="X", anonymised_at=dt.datetime(2026, 10, 1, 9, 0))
-    db.session.flush()
-
-    mum_p, dad_p = _carer(peeters, "An", Kinship.MOTHER), _carer(peeters, "Tom", Kinship.FATHER)
-    gran_j = _carer(janssens, "Rita", Kinship.GRANDPARENT)
-    dad_c = _carer(claes, "Karim", Kinship.FATHER)
-    mum_g, dad_g = _carer(goossens, "Els", Kinship.MOTHER), _carer(goossens, "Wim", Kinship.FATHER)
-    guardian_m = _carer(maes, "Ilse", Kinship.GUARDIAN)
-
-    def with_carer(m: ContactMoment, carer: Caregiver) -> ContactMoment:
-        m.caregiver_id = carer.id
-        return m
-
-    # Peeters: a chat at the gate (personal), a report, the info evening; last year's chat never counts.
-    with_carer(moment(peeters, "gate_conversation", dt.date(2026, 9, 10), tone=Tone.POSITIVE), mum_p)
-    with_carer(moment(peeters, "report", dt.date(2026, 10, 15), reach=Reach.ONE_WAY), dad_p)
-    moment(peeters, "gate_conversation", dt.date(2026, 6, 1))
-    # Janssens: letters only, and did not come to the info evening. A plan, overdue.
-    with_carer(moment(janssens, "official_letter", dt.date(2026, 10, 1), reach=Reach.ONE_WAY), gran_j)
-    with_carer(moment(janssens, "platform_message", dt.date(2026, 11, 5), reach=Reach.ONE_WAY), gran_j)
-    db.session.add(FollowUp(household_id=janssens.id, approach=Approach.PHONE, due_on=dt.date(2026, 11, 10),
-                            created_at=dt.datetime(2026, 10, 20, 9, 0)))
-    # Claes: an agreed call every 14 days, kept once in September only. A follow-up done in October.
-    agreement(claes, "spontaneous_call", every_days=14, agreed_on=dt.date(2026, 9, 5))
-    with_carer(moment(claes, "spontaneous_call", dt.date(2026, 9, 20), initiative=Initiative.FAMILY), dad_c)
-    db.session.add(FollowUp(household_id=claes.id, approach=Approach.PHONE, status=FollowUpStatus.DONE,
-                            created_at=dt.datetime(2026, 9, 25, 9, 0),
-                            closed_at=dt.datetime(2026, 10, 1, 9, 0)))
-    # Maes: agreed "before each report", and the report reached them; a worried parent-teacher meeting.
-    agreement(maes, "report", occasion="rapport", agreed_on=dt.date(2026, 9, 1))
-    with_carer(moment(maes, "report", dt.date(2026, 11, 5), reach=Reach.ONE_WAY), guardian_m)
-    moment(maes, "parent_meeting", dt.date(2026, 10, 10), tone=Tone.CONCERN)
-    # Wouters: attempts that did not reach them, a removed moment, a broadcast logged per family.
-    moment(wouters, "spontaneous_call", dt.date(2026, 10, 5), reach=Reach.NOT_REACHED)
-    moment(wouters, "spontaneous_call", dt.date(2026, 10, 12), reach=Reach.NOT_REACHED)
-    moment(wouters, "gate_conversation", dt.date(2026, 10, 14), removed=True)
-    moment(wouters, "newsletter", dt.date(2026, 10, 1), reach=Reach.ONE_WAY)
-    # Goossens (children in 3A and K2): the family called; later a worried chat in the classroom.
-    with_carer(moment(goossens, "spontaneous_call", dt.date(2026, 10, 20), initiative=Initiative.FAMILY,
-                      tone=Tone.POSITIVE), dad_g)
-    with_carer(moment(goossens, "classroom_chat", dt.date(2026, 11, 12), tone=Tone.CONCERN), mum_g)
-    # The families who are not in view had contact too (never counted).
-    moment(gone, "gate_conversation", dt.date(2026, 9, 12))
-    moment(hidden, "gate_conversation", dt.date(2026, 9, 12))
-    # Class activities: the info evenings of 3A and 5B; K2's open classroom day was removed.
-    evening_a = _activity("info_evening", dt.date(2026, 9, 15), a, "ga")
-    moment(peeters, "info_evening", evening_a.occurred_on, group=evening_a)
-    moment(janssens, "info_evening", evening_a.occurred_on, group=evening_a, reach=Reach.NOT_REACHED)
-    moment(goossens, "info_evening", evening_a.occurred_on, group=evening_a)
-    evening_b = _activity("info_evening", dt.date(2026, 9, 16), b, "gb")
-    moment(maes, "info_evening", evening_b.occurred_on, group=evening_b)
-    open_day = _activity("open_class_day", dt.date(2026, 10, 8), k, "gk", removed=True)
-    moment(goossens, "open_class_day", open_day.occurred_on, group=open_day)
-    moment(wouters, "open_class_day", open_day.occurred_on, group=open_day)
-    return {"3A": a.id, "5B": b.id, "K2": k.id, "janssens": janssens.id}
 
 
 @pytest.fixture
@@ -663,10 +569,10 @@ def test_no_inline_script_or_style_and_the_charts_have_a_text_alternative(app, c
 
 def _families(n: int, klass_id: int, offset: int) -> None:
     klass = db.session.get(SchoolClass, klass_id)
-    evening = _activity("info_evening", dt.date(2026, 9, 17), klass, f"g{offset}")
+    evening = class_activity("info_evening", dt.date(2026, 9, 17), klass, f"g{offset}")
     for i in range(n):
         h = household(f"Gezin {offset + i}", klass=klass)
-        carer = _carer(h, "Ouder", Kinship.MOTHER if i % 2 else Kinship.FATHER)
+        carer = add_caregiver(h, "Ouder", Kinship.MOTHER if i % 2 else Kinship.FATHER)
         m = moment(h, "gate_conversation", dt.date(2026, 10, 1 + i % 20))
         m.caregiver_id = carer.id
         moment(h, "official_letter", dt.date(2026, 10, 2 + i % 20), reach=Reach.ONE_WAY)
@@ -678,19 +584,7 @@ def _families(n: int, klass_id: int, offset: int) -> None:
 
 
 def _count(app, fn) -> int:
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return len(statements)
+    return count_statements(app, fn)  # every statement, BEGIN and COMMIT too
 
 
 def test_the_dashboard_takes_the_same_number_of_queries_for_5_or_50_families(app, client, make_user):

@@ -7,16 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
+from tests.factories.app import browser_login
+from tests.factories.dashboard_school import build_school
+from tests.factories.rows import in_app
 from tests.quality import assert_accessible
-from tests.test_dashboard import TODAY, build_school, in_app
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_today")]
 
 
 @pytest.fixture

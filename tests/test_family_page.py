@@ -12,20 +12,11 @@ from school.audit import AuditEvent
 from school.contacts.models import GroupContact, Reach, Tone
 from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Pupil
-from tests.conftest import login
-from tests.test_summary import TODAY, agreement, form, household, moment, school_class
+from tests.factories.app import login
+from tests.factories.reads import form_id
+from tests.factories.rows import TODAY, agreement, form, household, in_app, moment, school_class
 
-
-@pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
-
-
-def in_app(app, fn):
-    with app.app_context():
-        result = fn()
-        db.session.commit()
-        return result
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 @pytest.fixture
@@ -256,7 +247,7 @@ def test_logging_from_the_family_page_stays_on_it(app, client, htmx, family):
     assert f'href="/families/{household_id}">Annuleren</a>' in fragment
     # Without JavaScript the form posts and redirects; the confirmation leads back to the family.
     response = client.post("/contacts/log", data={
-        "household_id": household_id, "form_id": form_id_of(app, "gate_conversation"),
+        "household_id": household_id, "form_id": form_id(app, "gate_conversation"),
         "submission_token": "family-page-" + "x" * 20, "back": "family",
     })
     assert response.status_code == 302 and response.headers["Location"].endswith("&back=family")
@@ -264,11 +255,6 @@ def test_logging_from_the_family_page_stays_on_it(app, client, htmx, family):
     assert "Terug naar het gezin" in saved and 'name="back" value="family"' in saved
     html = client.get(f"/families/{household_id}").get_data(as_text=True)
     assert "3 contacten" in cell(html, "informal-oral")
-
-
-def form_id_of(app, code: str) -> int:
-    with app.app_context():
-        return form(code).id
 
 
 # --- which contact cleared a signal ------------------------------------------------

@@ -20,8 +20,10 @@ from school.audit import AuditEvent
 from school.contacts.models import ContactMoment
 from school.extensions import db
 from school.families.models import Household
-from tests.conftest import fresh_app, login
-from tests.test_contacts_support import build_school, count, form_id, moments
+from tests.factories.app import TEST_PASSWORD, browser_login, fresh_app, login, serve
+from tests.factories.intake import intake_data
+from tests.factories.reads import count, form_id, moments
+from tests.factories.small_school import build_school
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="faults of the SQLite file"
@@ -51,7 +53,6 @@ def _logged_in_htmx(app, make_user_in, school):
 def _teacher(app, school) -> int:
     from school.accounts import service
     from school.accounts.models import Role
-    from tests.conftest import TEST_PASSWORD
 
     with app.app_context():
         return service.create_user(
@@ -149,8 +150,6 @@ def test_without_javascript_a_busy_intake_shows_the_form_again_with_what_was_typ
     from school.accounts import service
     from school.accounts.models import Role
     from school.families.models import Household, InfoTopic
-    from tests.conftest import TEST_PASSWORD
-    from tests.test_intake import intake_data
 
     app = quick_app
     school = build_school(app)
@@ -251,22 +250,12 @@ def test_a_writer_killed_mid_transaction_leaves_no_rows_and_an_intact_file(app):
 @pytest.fixture
 def quick_server(quick_app):
     """quick_app served on a free loopback port in a thread (as conftest's live_server)."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, quick_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(quick_app) as base_url:
+        yield base_url
 
 
 @pytest.mark.browser
 def test_in_the_browser_a_busy_save_keeps_the_typed_note_in_its_field(quick_app, quick_server, page):
-    from tests.conftest import browser_login
-
     app = quick_app
     school = build_school(app)
     _teacher(app, school)

@@ -14,9 +14,9 @@ from sqlalchemy import create_engine, select, text
 
 from school.extensions import db
 from school.families.models import Household
-from tests.conftest import TEST_PASSWORD, fresh_app, login
-from tests.test_contacts_support import build_school
-from tests.test_intake import form_values
+from tests.factories.app import TEST_PASSWORD, fresh_app, login
+from tests.factories.intake import form_values
+from tests.factories.small_school import build_school
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL"), reason="PostgreSQL's lock_timeout (SQLite: tests/test_faults.py)"

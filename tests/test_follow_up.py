@@ -14,20 +14,10 @@ from school.extensions import db
 from school.families.models import Household
 from school.visibility import service
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
-from tests.conftest import login
-from tests.test_summary import TODAY, agreement, form, household, moment, school_class
+from tests.factories.app import login
+from tests.factories.rows import TODAY, agreement, form, household, in_app, moment, school_class
 
-
-@pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
-
-
-def in_app(app, fn):
-    with app.app_context():
-        result = fn()
-        db.session.commit()
-        return result
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from school.contacts.models import ContactMoment, GroupContact
-from tests.conftest import login
-from tests.test_contacts_support import FAMILIES_1A, audit_actions, build_school, count, form_id, moments
+from tests.factories.app import login
+from tests.factories.reads import audit_actions, count, form_id, moments
+from tests.factories.small_school import FAMILIES_1A, build_school
 
 TOKEN = "activity-" + "c" * 24
 

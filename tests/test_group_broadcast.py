@@ -10,8 +10,10 @@ import pytest
 from school import schoolyear
 from school.contacts.models import GroupContact, Reach
 from school.families.models import Household
-from tests.conftest import login
-from tests.test_contacts_support import build_school, count, form_id, moments
+from tests.factories.app import login
+from tests.factories.reads import count, form_id, moments
+from tests.factories.rows import TODAY, agreement, household, moment, school_class, summarise
+from tests.factories.small_school import build_school
 
 TOKEN = "broadcast-" + "d" * 24
 
@@ -124,7 +126,6 @@ def test_a_broadcast_does_not_change_whether_a_family_counts_as_reached(app, mak
     from school.visibility import service as visibility_service
     from school.visibility.models import Approach, FollowUp, FollowUpStatus
     from school.visibility.signals import evaluate
-    from tests.test_summary import TODAY, agreement, household, moment, school_class, summarise
 
     monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
     with app.app_context():

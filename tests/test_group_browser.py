@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import browser_login
-from tests.test_contacts_support import build_school, moments
+from tests.factories.app import browser_login
+from tests.factories.reads import moments
+from tests.factories.small_school import build_school
 
 pytestmark = pytest.mark.browser
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 
 from school.schoolyear import span_for, today
-from tests.conftest import login
+from tests.factories.app import login
+from tests.factories.intake import form_values, intake_data
+from tests.factories.reads import form_id
 
 
 @pytest.fixture
@@ -34,60 +34,6 @@ def school(app, make_user):
     ids["ann"] = make_user("teacher", name="Ann Peeters", classes=(ids["1a"],))
     ids["bart"] = make_user("teacher", name="Bart Claes", classes=(ids["k2"],))
     return ids
-
-
-def intake_data(school, **overrides) -> dict:
-    """A complete intake: two caregivers, two children in different classes, an interpreter, an agreement."""
-    data = {
-        "submission_token": "tok-intake-" + "1" * 12,
-        "about_child": "Zoë houdt van tekenen.",
-        "needs_from_school": "Berichten graag mondeling.",
-        "contact_language": "tr",
-        "interpreter_needed": "y",
-        "interpreter_language": "tr",
-        "written_ok": "no",
-        "digital_ok": "yes",
-        "preferred_channels": ["gate", "phone_call"],
-        "preferred_times": ["afternoon_gate"],
-        "info_explained": [str(t) for t in school["topics"][:2]],
-        "caregivers-0-first_name": "Ayşe",
-        "caregivers-0-last_name": "Çelik",
-        "caregivers-0-kinship": "mother",
-        "caregivers-0-phone": "+32 470 12 34 56",
-        "caregivers-0-email": "ayse@example.be",
-        "caregivers-0-contact_language": "",
-        "caregivers-1-first_name": "Mehmet",
-        "caregivers-1-last_name": "Çelik",
-        "caregivers-1-kinship": "father",
-        "caregivers-1-phone": "",
-        "caregivers-1-email": "",
-        "caregivers-1-contact_language": "nl",
-        "children-0-first_name": "Zoë",
-        "children-0-last_name": "Çelik",
-        "children-0-birth_date": "2019-03-04",
-        "children-0-class_id": str(school["1a"]),
-        "children-1-first_name": "Emre",
-        "children-1-last_name": "Çelik",
-        "children-1-birth_date": "2021-06-01",
-        "children-1-class_id": str(school["k2"]),
-        "agreements-0-form_id": str(school["gate"]),
-        "agreements-0-every_days": "14",
-        "agreements-0-occasion": "",
-        "contact_person_id": "",
-        "consent_external": "y",
-        "intake_mediator": "professional_interpreter",
-        "finish": "1",
-    }
-    data.update(overrides)
-    return data
-
-
-def form_id(app, code: str) -> int:
-    from school.catalogue import ContactForm
-    from school.extensions import db
-
-    with app.app_context():
-        return db.session.scalar(select(ContactForm.id).where(ContactForm.code == code))
 
 
 def test_intake_page_has_three_parts_and_the_agreement(app, client, login_as, school):
@@ -322,59 +268,6 @@ def test_finishing_a_draft_keeps_who_helped_and_the_day_of_the_conversation(
     response = director.get(f"/privacy/families/{hid}/export/access.json")
     assert response.status_code == 200, response.status_code
     assert json.loads(response.data)["household"]["intake_helped_by"] == "informele tolk"
-
-
-class _FormValues(HTMLParser):
-    """What a browser would send for the form #family-form (without pressing a button)."""
-
-    def __init__(self):
-        super().__init__()
-        self.data: list[tuple[str, str]] = []
-        self._select: str | None = None
-        self._textarea: str | None = None
-        self._options: list[tuple[str, bool]] = []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        name = a.get("name")
-        if tag == "input" and name and a.get("type") not in ("submit", "button"):
-            if a.get("type") in ("checkbox", "radio"):
-                if "checked" in a:
-                    self.data.append((name, a.get("value", "y")))
-            else:
-                self.data.append((name, a.get("value", "")))
-        elif tag == "select" and name:
-            self._select, self._options = name, []
-        elif tag == "option" and self._select:
-            self._options.append((a.get("value", ""), "selected" in a))
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.data.append((name, ""))
-
-    def handle_data(self, data):
-        if self._textarea:
-            name, value = self.data[-1]
-            self.data[-1] = (name, value + data)
-
-    def handle_endtag(self, tag):
-        if tag == "select" and self._select:
-            chosen = [v for v, selected in self._options if selected] or [
-                self._options[0][0] if self._options else ""
-            ]
-            self.data.append((self._select, chosen[0]))
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-
-def form_values(html: str) -> MultiDict:
-    parser = _FormValues()
-    parser.feed(html)
-    values = MultiDict()
-    for name, value in parser.data:
-        if name != "csrf_token":
-            values.add(name, value.removeprefix("\r\n").removeprefix("\n"))
-    return values
 
 
 def test_teachers_cannot_do_intakes(app, client, login_as, school):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from school.schoolyear import span_for, today
-from tests.conftest import browser_login
+from tests.factories.app import browser_login
 
 pytestmark = pytest.mark.browser
 

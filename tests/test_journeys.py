@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from school import demo
-from tests.conftest import PHONE, _make_app, empty_database
+from tests.factories.app import PHONE, empty_database, make_app, serve
 from tests.quality import assert_accessible, assert_valid_html
 
 pytestmark = pytest.mark.browser
@@ -81,20 +80,14 @@ class School:
 
 @pytest.fixture(scope="module")
 def school(database_url, tmp_path_factory) -> Iterator[School]:
-    from werkzeug.serving import make_server
-
-    app = _make_app(database_url, tmp_path_factory.mktemp("journeys"), WTF_CSRF_ENABLED=True)
+    app = make_app(database_url, tmp_path_factory.mktemp("journeys"), WTF_CSRF_ENABLED=True)
     with app.app_context():
         empty_database()
         assert demo.seed()
         teacher = demo._staff_email(demo._login_teacher_name())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     emails = {key: f"{key}@{demo.STAFF_DOMAIN}" for key in ("onthaal", "zorg", "directie", "beheer")}
-    yield School(app, f"http://127.0.0.1:{server.server_port}", teacher, demo.LOGIN_TEACHER_CLASS, emails)
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(app) as base_url:
+        yield School(app, base_url, teacher, demo.LOGIN_TEACHER_CLASS, emails)
     with app.app_context():
         from school.extensions import db
 

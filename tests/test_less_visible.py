@@ -5,26 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
 
 from school.contacts.models import Reach
 from school.extensions import db
 from school.visibility import queries
 from school.visibility.models import Approach, FollowUp
-from tests.conftest import login
-from tests.test_summary import TODAY, TRANSACTION_CONTROL, agreement, household, moment, school_class
+from tests.factories.app import login
+from tests.factories.rows import agreement, household, in_app, moment, school_class
+from tests.factories.statements import TRANSACTION_CONTROL, count_statements
 
-
-@pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
-
-
-def in_app(app, fn):
-    with app.app_context():
-        result = fn()
-        db.session.commit()
-        return result
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 @pytest.fixture
@@ -145,20 +135,7 @@ def _families(n: int, klass_id: int, offset: int) -> None:
 
 
 def _count(app, fn) -> int:
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return len(statements)
+    return count_statements(app, fn, skip=TRANSACTION_CONTROL)
 
 
 def test_the_list_takes_the_same_number_of_queries_for_10_or_60_families(app, client, make_user, school):

@@ -12,15 +12,10 @@ from sqlalchemy import select
 
 from school.contacts.models import ContactMoment, Reach
 from school.extensions import db
-from tests.conftest import browser_login
-from tests.test_summary import TODAY, agreement, household, moment, school_class
+from tests.factories.app import browser_login
+from tests.factories.rows import TODAY, agreement, household, moment, school_class
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_today")]
 
 
 def test_a_follow_up_is_closed_by_a_phone_call_that_reached_the_family(app, page, live_server, make_user):

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD
-from tests.test_contacts_support import build_school, form_id, moments
+from tests.factories.app import TEST_PASSWORD
+from tests.factories.reads import form_id, moments
+from tests.factories.recount import recounted_rows, stored_rows
+from tests.factories.small_school import build_school
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 6
@@ -187,7 +189,6 @@ def test_a_worker_killed_during_quick_logs_leaves_whole_writes_and_the_next_one_
     from sqlalchemy import text
 
     from school.extensions import db
-    from tests.test_summaries_recount import recounted_rows, stored_rows
 
     school = build_school(app)
     gate = form_id(app, "gate_conversation")

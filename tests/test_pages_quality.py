@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from school import demo
-from tests.conftest import browser_login
+from tests.factories.app import browser_login
 from tests.quality import assert_accessible, assert_valid_html
 
 ROLES = ("beheer", "directie", "zorg", "onthaal", "teacher")

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from school import schoolyear
 from school.audit import AuditEvent
 from school.extensions import db
-from tests.conftest import TEST_PASSWORD, login
-from tests.test_intake import form_values, intake_data
-from tests.test_routes_matrix import build_school, signed_in_client
+from tests.factories.app import TEST_PASSWORD, login, signed_in_client
+from tests.factories.intake import form_values, intake_data
+from tests.factories.matrix_school import build_school
 
 SECRETS = ("Vader zit in de gevangenis", "Geheime opvolgnotitie", "Zoë houdt van tekenen")
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
-from tests.test_routes_matrix import build_school
+from tests.factories.app import browser_login
+from tests.factories.matrix_school import build_school
 
 pytestmark = pytest.mark.browser
 

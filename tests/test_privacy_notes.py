@@ -8,7 +8,8 @@ import pytest
 
 from school.accounts.models import Role
 from school.extensions import db
-from tests.test_routes_matrix import build_school, signed_in_client
+from tests.factories.app import signed_in_client
+from tests.factories.matrix_school import build_school
 
 OPEN_NOTE = "Mama vraagt een gesprek na de vakantie"
 CONFIDENTIAL_NOTE = "Vertrouwelijk: gesprek met het CLB gepland"

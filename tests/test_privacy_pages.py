@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import browser_login
+from tests.factories.app import browser_login, signed_in_client
+from tests.factories.matrix_school import build_school
 from tests.quality import assert_accessible, assert_valid_html
-from tests.test_routes_matrix import build_school, signed_in_client
 
 
 def test_the_privacy_pages_are_valid_html(app):

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from school.audit import AuditEvent
 from school.extensions import db
-from tests.test_routes_matrix import build_school, signed_in_client
+from tests.factories.app import signed_in_client
+from tests.factories.matrix_school import build_school
 
 
 def _add_details(app, school):

@@ -8,7 +8,9 @@ import re
 import pytest
 
 from school import schoolyear
-from tests.test_contacts_support import audit_actions, build_school, form_id, moments
+from tests.factories.app import login, make_app
+from tests.factories.reads import audit_actions, form_id, moments
+from tests.factories.small_school import build_school
 
 TOKEN = "tok-" + "a" * 28
 
@@ -98,8 +100,6 @@ def test_fact_only_gate_conversation_gets_the_defaults(client, app, school, teac
 
 
 def test_htmx_save_returns_the_confirmation_fragment_and_the_event(htmx, app, school, make_user):
-    from tests.conftest import login
-
     user = make_user("teacher", classes=(school.class_a,))
     login(htmx, app, user)
     household = school.households["Nowak"]
@@ -152,8 +152,6 @@ def test_optional_details_are_saved(client, app, school, teacher):
 
 
 def test_a_resent_request_saves_once(client, htmx, app, school, make_user):
-    from tests.conftest import login
-
     user = make_user("teacher", classes=(school.class_a,))
     login(client, app, user)
     login(htmx, app, user)
@@ -170,8 +168,6 @@ def test_a_resent_request_saves_once(client, htmx, app, school, make_user):
 
 
 def test_another_users_token_is_refused_not_a_500(client, app, school, make_user):
-    from tests.conftest import login
-
     first = make_user("teacher", classes=(school.class_a,))
     login(client, app, first)
     post_moment(client, school.households["Peeters"], form_id(app, "gate_conversation"))
@@ -216,8 +212,6 @@ def test_wrong_dates_are_refused_with_the_input_kept(client, app, school, teache
 
 
 def test_missing_or_unknown_form_and_foreign_caregiver_are_422(htmx, app, school, make_user):
-    from tests.conftest import login
-
     login(htmx, app, make_user("teacher", classes=(school.class_a,)))
     household = school.households["Peeters"]
     response = htmx.post("/contacts/log", data={"household_id": household, "submission_token": TOKEN})
@@ -253,8 +247,6 @@ def test_the_forms_a_user_logs_most_come_first(client, app, school, teacher):
 
 
 def test_typed_letters_filter_the_visible_families(client, htmx, app, school, make_user):
-    from tests.conftest import login
-
     user = make_user("teacher", classes=(school.class_a,))
     login(client, app, user)
     login(htmx, app, user)
@@ -289,8 +281,6 @@ def test_families_logged_today_are_marked(client, app, school, teacher):
 
 
 def test_todays_list_as_page_and_fragment(client, htmx, app, school, make_user):
-    from tests.conftest import login
-
     user = make_user("teacher", classes=(school.class_a,))
     login(client, app, user)
     login(htmx, app, user)
@@ -302,8 +292,6 @@ def test_todays_list_as_page_and_fragment(client, htmx, app, school, make_user):
 
 
 def test_choosing_a_family_with_htmx_returns_only_the_form(htmx, app, school, make_user):
-    from tests.conftest import login
-
     login(htmx, app, make_user("teacher", classes=(school.class_a,)))
     response = htmx.get(f"/contacts/log?household_id={school.households['Peeters']}")
     html = response.get_data(as_text=True)
@@ -328,9 +316,7 @@ def test_the_visibility_hook_sees_the_moments_before_the_commit(client, app, sch
 
 
 def test_csrf_is_enforced(tmp_path, database_url, school):
-    from tests.conftest import _make_app
-
-    csrf_app = _make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+    csrf_app = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
     client = csrf_app.test_client()
     response = client.post("/contacts/log", data={"household_id": school.households["Peeters"]})
     assert response.status_code in (400, 302)  # refused (or sent to log in), never saved

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from school.families import roster
 from school.families.roster import RosterError, guess_mapping, read_roster, rows_from_table
+from tests.factories.app import TEST_PASSWORD, login, make_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "roster"
 TODAY = dt.date(2026, 11, 21)
@@ -537,8 +538,6 @@ def test_the_mapping_preview_is_a_fragment_for_htmx(app, client, login_as):
 
 
 def test_someone_elses_or_an_unknown_token_is_404(app, client, login_as, make_user):
-    from tests.conftest import login
-
     login_as("reception")
     url = _upload(client, "utf8_comma.csv").headers["Location"]
     other = app.test_client()
@@ -660,9 +659,7 @@ def test_an_upload_larger_than_the_app_accepts_gets_the_roster_message_with_csrf
     app, database_url, tmp_path, make_user
 ):
     """With CSRF checked (as in production) the size is refused before the view: the same message."""
-    from tests.conftest import TEST_PASSWORD, _make_app
-
-    csrf_app = _make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True, MAX_CONTENT_LENGTH=10_000)
+    csrf_app = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True, MAX_CONTENT_LENGTH=10_000)
     make_user("reception", email="desk@school.test")
     client = csrf_app.test_client()
 

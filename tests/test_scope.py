@@ -5,6 +5,7 @@ import datetime as dt
 from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Level, Pupil, SchoolClass, SchoolYear
 from school.schoolyear import span_for
+from tests.factories.app import login
 
 
 def _school(app, make_user):
@@ -35,8 +36,6 @@ def _school(app, make_user):
 
 
 def test_teacher_sees_only_families_of_their_classes(app, make_user):
-    from tests.conftest import login
-
     ids = _school(app, make_user)
     client = app.test_client()
     login(client, app, ids["juf_k2"])
@@ -49,8 +48,6 @@ def test_teacher_sees_only_families_of_their_classes(app, make_user):
 
 
 def test_other_roles_see_every_family(app, make_user):
-    from tests.conftest import login
-
     ids = _school(app, make_user)
     for role in ("reception", "care", "director", "admin"):
         client = app.test_client()
@@ -61,7 +58,6 @@ def test_other_roles_see_every_family(app, make_user):
 
 def test_teacher_sees_a_family_they_follow_up(app, make_user):
     from school.visibility.models import Approach, FollowUp
-    from tests.conftest import login
 
     ids = _school(app, make_user)
     with app.app_context():
@@ -74,8 +70,6 @@ def test_teacher_sees_a_family_they_follow_up(app, make_user):
 
 def test_a_pupil_who_left_no_longer_opens_the_family_to_the_teacher(app, make_user):
     from sqlalchemy import select
-
-    from tests.conftest import login
 
     ids = _school(app, make_user)
     with app.app_context():

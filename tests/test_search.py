@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from school.families.search import fold, phone_key, query_terms
 from school.schoolyear import span_for, today
-from tests.conftest import login
+from tests.factories.app import login
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 
 from school import create_app
 from school.config import DEV_SECRET_KEY
-from tests.conftest import TEST_PASSWORD, _make_app, login
-from tests.test_routes_matrix import build_school, signed_in_client
+from tests.factories.app import TEST_PASSWORD, login, make_app, signed_in_client
+from tests.factories.matrix_school import build_school
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +94,7 @@ def test_htmx_may_not_evaluate_code():
 @pytest.fixture
 def csrf_app(database_url, tmp_path, app):
     """The same database as `app` (already emptied), with CSRF protection on."""
-    csrf = _make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+    csrf = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
     yield csrf
     with csrf.app_context():
         from school.extensions import db

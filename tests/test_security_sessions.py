@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from school.accounts.models import LoginFailure, User
 from school.audit import AuditEvent
 from school.extensions import db
-from tests.conftest import TEST_PASSWORD, _make_app, login
+from tests.factories.app import TEST_PASSWORD, login, make_app
 
 WRONG = "not the password at all"
 
@@ -54,7 +54,7 @@ def test_five_failures_then_the_same_wait_for_a_known_and_an_unknown_address(app
 def test_the_throttle_is_in_the_database_so_it_holds_across_workers(app, database_url, tmp_path, make_user):
     """Two app instances on one database stand for two worker processes."""
     make_user("teacher", email="juf@school.test")
-    other_worker = _make_app(database_url, tmp_path / "other")
+    other_worker = make_app(database_url, tmp_path / "other")
     try:
         for i in range(5):
             worker = app if i % 2 else other_worker

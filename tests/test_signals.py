@@ -16,7 +16,8 @@ from school.visibility import signals
 from school.visibility.models import Approach
 from school.visibility.signals import DEFAULTS, Thresholds, evaluate, suggest
 from school.visibility.summary import AgreementFacts, LastContact, QuadrantStats, Recent, empty_summary
-from tests.test_summary import TODAY, agreement, form, household, moment, school_class, summarise
+from tests.factories.rows import TODAY, agreement, form, household, moment, school_class, summarise
+from tests.factories.wording import FORBIDDEN
 
 T = DEFAULTS
 SEPT_1 = dt.date(2026, 9, 1)
@@ -342,8 +343,6 @@ def test_no_suggestion_without_a_signal(ctx):
 
 
 def test_explanations_exist_in_three_languages_and_never_judge(ctx):
-    from tests.test_translations import FORBIDDEN
-
     samples = [
         replace(base(), last_personal=None),
         replace(base(), last_personal=None, last_contact=None),

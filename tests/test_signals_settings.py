@@ -11,13 +11,10 @@ from school.audit import AuditEvent
 from school.extensions import db
 from school.settings import Setting
 from school.visibility.signals import DEFAULTS, SETTING_KEY
-from tests.conftest import login
-from tests.test_summary import TODAY, agreement, household, school_class
+from tests.factories.app import login
+from tests.factories.rows import agreement, household, school_class
 
-
-@pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("school.schoolyear.today", lambda: TODAY)
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 def values(**changes) -> dict[str, str]:

@@ -1,4 +1,4 @@
-from tests.conftest import login
+from tests.factories.app import login
 
 
 def test_login_page_renders_in_dutch(client):

@@ -34,49 +34,14 @@ from school.grid import Quadrant
 from school.privacy import service as privacy
 from school.visibility import store
 from school.visibility.summary import build_summaries
+from tests.factories.recount import recounted_rows, stored_rows
+from tests.factories.rows import form
 
 _tokens = itertools.count(1)
 
 
 def token() -> str:
     return f"recount-token-{next(_tokens):06d}"
-
-
-def form(code: str) -> ContactForm:
-    return db.session.scalar(select(ContactForm).where(ContactForm.code == code))
-
-
-def _plain(value):
-    return value.value if isinstance(value, Quadrant) else value
-
-
-def stored_rows() -> tuple[set, set, dict]:
-    cells = {
-        tuple(_plain(getattr(row, c.name)) for c in store.FamilyQuadrantSummary.__table__.columns)
-        for row in db.session.scalars(select(store.FamilyQuadrantSummary))
-    }
-    facts = {
-        tuple(getattr(row, c.name) for c in store.FamilyYearSummary.__table__.columns)
-        for row in db.session.scalars(select(store.FamilyYearSummary))
-    }
-    daily = {
-        (row.day, row.quadrant): row.reached for row in db.session.scalars(select(store.DailyContactCount))
-    }
-    return cells, facts, daily
-
-
-def recounted_rows() -> tuple[set, set, dict]:
-    cells, facts = set(), set()
-    for chunk_cells, chunk_facts in store.recount(db.session.execute):
-        cells |= {
-            tuple(_plain(row[c.name]) for c in store.FamilyQuadrantSummary.__table__.columns)
-            for row in chunk_cells
-        }
-        facts |= {
-            tuple(row[c.name] for c in store.FamilyYearSummary.__table__.columns) for row in chunk_facts
-        }
-    daily = {(day, quadrant): n for day, quadrant, n in db.session.execute(store._day_counts())}
-    return cells, facts, daily
 
 
 def check(director_id: int | None = None) -> None:

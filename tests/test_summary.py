@@ -1,85 +1,18 @@
-"""The per-family summary: set-based SQL over contact moments (school.visibility.summary).
-
-The factories at the top are shared by the other visibility test modules.
-"""
+"""The per-family summary: set-based SQL over contact moments (school.visibility.summary)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
-from sqlalchemy import event, select
 
-from school.catalogue import ContactForm
-from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
+from school.contacts.models import GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db
-from school.families.models import ContactAgreement, Household, Level, Pupil, SchoolClass, SchoolYear
+from school.families.models import Pupil
 from school.grid import Quadrant
-from school.visibility.summary import build_summaries, summary_for
-
-TODAY = dt.date(2026, 11, 20)
-LONG_AGO = dt.datetime(2025, 6, 1, 12, 0)
-_tokens = itertools.count(1)
-
-
-# --- factories (used by the other visibility tests too) ---------------------
-
-
-def form(code: str) -> ContactForm:
-    return db.session.scalar(select(ContactForm).where(ContactForm.code == code))
-
-
-def school_class(name: str = "3A", starts: dt.date = dt.date(2026, 9, 1)) -> SchoolClass:
-    year = db.session.scalar(select(SchoolYear).where(SchoolYear.starts_on == starts))
-    if year is None:
-        year = SchoolYear(starts_on=starts, ends_on=dt.date(starts.year + 1, 8, 31))
-        db.session.add(year)
-    klass = SchoolClass(school_year=year, name=name, level=Level.LAGER)
-    db.session.add(klass)
-    db.session.flush()
-    return klass
-
-
-def household(name: str = "Gezin Peeters", *, klass: SchoolClass | None = None, child: str = "Lien",
-              created: dt.datetime = LONG_AGO, pupils: tuple[Pupil, ...] = (), **fields) -> Household:
-    h = Household(display_name=name, created_at=created, **fields)
-    if klass is not None:
-        h.pupils.append(Pupil(first_name=child, last_name=name.split()[-1], school_class=klass))
-    h.pupils.extend(pupils)
-    db.session.add(h)
-    db.session.flush()
-    return h
-
-
-def moment(h: Household, code: str, on: dt.date, *, reach: Reach = Reach.TWO_WAY,
-           initiative: Initiative = Initiative.SCHOOL, tone: Tone = Tone.NEUTRAL,
-           mediator: Mediator = Mediator.NONE, removed: bool = False, group: GroupContact | None = None,
-           note: str | None = None, confidential: bool = False, logged_by_id: int | None = None,
-           ) -> ContactMoment:
-    m = ContactMoment(
-        household_id=h.id, form=form(code), occurred_on=on, reach=reach, initiative=initiative, tone=tone,
-        mediator=mediator, group=group, submission_token=f"t{next(_tokens)}", note=note,
-        confidential=confidential, logged_by_id=logged_by_id,
-        removed_at=dt.datetime(2026, 11, 1, 9, 0) if removed else None,
-    )
-    db.session.add(m)
-    db.session.flush()
-    return m
-
-
-def agreement(h: Household, code: str, *, every_days: int | None = None, occasion: str | None = None,
-              agreed_on: dt.date | None = None, active: bool = True) -> ContactAgreement:
-    a = ContactAgreement(household_id=h.id, form=form(code), every_days=every_days, occasion=occasion,
-                         agreed_on=agreed_on, active=active)
-    db.session.add(a)
-    db.session.flush()
-    return a
-
-
-def summarise(h: Household, today: dt.date = TODAY, recent_days: int = 60):
-    return summary_for(h.id, today, recent_days)
-
+from school.visibility.summary import build_summaries
+from tests.factories.rows import TODAY, agreement, form, household, moment, school_class, summarise
+from tests.factories.statements import TRANSACTION_CONTROL, recorded_statements
 
 # --- the grid ---------------------------------------------------------------
 
@@ -237,21 +170,10 @@ def test_agreements_are_read_with_their_form_and_rhythm(ctx):
     )
 
 
-# Not queries: SQLite's BEGIN IMMEDIATE opens each write-ready transaction, once per transaction.
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
 @pytest.fixture
 def count_queries(ctx):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", before)
+    with recorded_statements(db.engine, skip=TRANSACTION_CONTROL) as statements:
+        yield statements
 
 
 def test_summaries_take_a_fixed_number_of_queries(ctx, count_queries):
