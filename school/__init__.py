@@ -47,9 +47,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.dashboard import views as dashboard_views
     from school.families import views as families_views
     from school.privacy import views as privacy_views
+    from school.visibility import store as summary_store
     from school.visibility import views as visibility_views
 
     auth.init_app(app)
+    summary_store.init_app(app)
     for bp in (
         accounts_views.bp,
         accounts_views.admin_bp,

@@ -26,7 +26,12 @@ from school.families.models import (
 )
 from school.privacy.models import AuditEvent
 from school.visibility.models import Approach, FollowUp, FollowUpStatus, Setting
-from school.visibility.store import DailyContactCount, FamilyQuadrantSummary, FamilyYearSummary
+from school.visibility.store import (
+    DailyContactCount,
+    FamilyDayCount,
+    FamilyQuadrantSummary,
+    FamilyYearSummary,
+)
 
 __all__ = [
     "ROLE_LABELS",
@@ -38,6 +43,7 @@ __all__ = [
     "ContactLevel",
     "ContactMoment",
     "DailyContactCount",
+    "FamilyDayCount",
     "FamilyQuadrantSummary",
     "FamilyYearSummary",
     "FollowUp",

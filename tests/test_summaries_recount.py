@@ -35,6 +35,7 @@ from school.visibility import store
 from school.visibility.summary import build_summaries
 
 _tokens = itertools.count(1)
+LOG_SIZE = 64  # the contacts per family the store once kept in a log: a window may hold more
 
 
 def token() -> str:
@@ -49,7 +50,7 @@ def _plain(value):
     return value.value if isinstance(value, Quadrant) else value
 
 
-def stored_rows() -> tuple[set, set, dict]:
+def stored_rows() -> tuple[set, set, dict, set]:
     cells = {
         tuple(_plain(getattr(row, c.name)) for c in store.FamilyQuadrantSummary.__table__.columns)
         for row in db.session.scalars(select(store.FamilyQuadrantSummary))
@@ -61,10 +62,14 @@ def stored_rows() -> tuple[set, set, dict]:
     daily = {
         (row.day, row.quadrant): row.reached for row in db.session.scalars(select(store.DailyContactCount))
     }
-    return cells, facts, daily
+    per_family_day = {
+        tuple(getattr(row, c.name) for c in store.FamilyDayCount.__table__.columns)
+        for row in db.session.scalars(select(store.FamilyDayCount))
+    }
+    return cells, facts, daily, per_family_day
 
 
-def recounted_rows() -> tuple[set, set, dict]:
+def recounted_rows() -> tuple[set, set, dict, set]:
     cells, facts = set(), set()
     for chunk_cells, chunk_facts in store.recount(db.session.execute):
         cells |= {
@@ -75,7 +80,8 @@ def recounted_rows() -> tuple[set, set, dict]:
             tuple(row[c.name] for c in store.FamilyYearSummary.__table__.columns) for row in chunk_facts
         }
     daily = {(day, quadrant): n for day, quadrant, n in db.session.execute(store._day_counts())}
-    return cells, facts, daily
+    per_family_day = {tuple(row) for row in db.session.execute(store.family_day_counts())}
+    return cells, facts, daily, per_family_day
 
 
 def check(director_id: int | None = None) -> None:
@@ -85,6 +91,7 @@ def check(director_id: int | None = None) -> None:
     assert stored[0] == recounted[0], "per family and quadrant"
     assert stored[1] == recounted[1], "per family and school year"
     assert stored[2] == recounted[2], "per day"
+    assert stored[3] == recounted[3], "per family and day"
     ids = list(db.session.scalars(select(Household.id)))
     today = schoolyear.today()
     for day in (
@@ -318,12 +325,13 @@ def test_a_family_with_more_contacts_than_the_log_keeps_is_counted_from_the_log(
                 "tone": Tone.CONCERN if i % 3 else Tone.NEUTRAL,
                 "submission_token": token(),
             }
-            for i in range(store.LOG_SIZE + 20)
+            for i in range(LOG_SIZE + 20)
         ],
     )
     db.session.commit()
-    row = db.session.get(store.FamilyYearSummary, (household_id, start))
-    assert row.log_from is not None and len(row.recent_log) == store.LOG_SIZE * 9
+    counted = db.session.scalars(select(store.FamilyDayCount.reached).where(
+        store.FamilyDayCount.household_id == household_id, store.FamilyDayCount.day >= start))
+    assert sum(counted) == LOG_SIZE + 20
     check()
 
 

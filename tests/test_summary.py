@@ -27,6 +27,7 @@ from school.grid import Quadrant
 from school.visibility.summary import build_summaries, summary_for
 
 TODAY = dt.date(2026, 11, 20)
+LOG_SIZE = 64  # the contacts per family the store once kept in a log: a window may hold more
 LONG_AGO = dt.datetime(2025, 6, 1, 12, 0)
 _tokens = itertools.count(1)
 
@@ -386,7 +387,6 @@ def test_summaries_as_of_earlier_days_equal_the_summaries_counted_on_those_days(
 
 
 def test_summaries_as_of_count_from_the_log_when_the_window_holds_more_than_the_stored_log(ctx):
-    from school.visibility.store import LOG_SIZE
     from school.visibility.summary import summaries_as_of
 
     h = household()

@@ -2,7 +2,7 @@
 
 Everything here takes a FIXED number of queries, whatever the number of
 families or classes: the per-family facts come from
-`school.visibility.summary.build_summaries` (six set-based queries) and the
+`school.visibility.summary.summaries_for` (seven set-based queries) and the
 signals from `school.visibility.signals`; the grid, the heatmap, the trend,
 the balances and the class activities are aggregates grouped by class,
 quadrant, day or group activity (the days are folded into weeks in Python, so
@@ -64,8 +64,8 @@ from school.visibility.summary import (
     ORAL_QUADRANTS,
     REACHED,
     FamilySummary,
-    build_summaries,
     counted_moments,
+    summaries_for,
 )
 
 from .goals import Goals
@@ -482,7 +482,7 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
     ).all()
     follow_up_rows = [row for row in follow_up_rows if row.household_id in everyone]
     # The families' own facts, and the signals, as on the end day.
-    summaries = build_summaries(everyone, filters.end, thresholds.recent_days)
+    summaries = summaries_for(everyone, filters.end, thresholds.recent_days)
 
     # --- folding, in Python -------------------------------------------------------
     flags = {hid: evaluate(s, thresholds) for hid, s in summaries.items()}
