@@ -50,13 +50,18 @@ def _plain(value):
     return value.value if isinstance(value, Quadrant) else value
 
 
+def _counted_columns():
+    """The columns of a year summary counted from the log (not when it was counted)."""
+    return [c for c in store.FamilyYearSummary.__table__.columns if c.name != "counted_at"]
+
+
 def stored_rows() -> tuple[set, set, dict, set]:
     cells = {
         tuple(_plain(getattr(row, c.name)) for c in store.FamilyQuadrantSummary.__table__.columns)
         for row in db.session.scalars(select(store.FamilyQuadrantSummary))
     }
     facts = {
-        tuple(getattr(row, c.name) for c in store.FamilyYearSummary.__table__.columns)
+        tuple(getattr(row, c.name) for c in _counted_columns())
         for row in db.session.scalars(select(store.FamilyYearSummary))
     }
     daily = {
@@ -76,9 +81,7 @@ def recounted_rows() -> tuple[set, set, dict, set]:
             tuple(_plain(row[c.name]) for c in store.FamilyQuadrantSummary.__table__.columns)
             for row in chunk_cells
         }
-        facts |= {
-            tuple(row[c.name] for c in store.FamilyYearSummary.__table__.columns) for row in chunk_facts
-        }
+        facts |= {tuple(row[c.name] for c in _counted_columns()) for row in chunk_facts}
     daily = {(day, quadrant): n for day, quadrant, n in db.session.execute(store._day_counts())}
     per_family_day = {tuple(row) for row in db.session.execute(store.family_day_counts())}
     return cells, facts, daily, per_family_day

@@ -8,6 +8,9 @@ family_day_counts: per household and day, the contacts that reached the
 family and how many were oral, informal, positive, neutral, concerned and
 through a go-between. The new table is filled from the contact log.
 
+`counted_at` (when the family was last recounted) is written with every
+recount, so a worker's kept summaries are checked against the year row alone.
+
 Revision ID: 5d2e8f1a3c7b
 Revises: b7c9d1e3f5a7
 Created: 2026-12-07 23:00:00
@@ -40,6 +43,10 @@ def upgrade():
         batch_op.drop_column('grid')
         batch_op.drop_column('recent_log')
         batch_op.drop_column('log_from')
+        batch_op.add_column(sa.Column('counted_at', sa.DateTime(), nullable=False,
+                                      server_default=sa.text('CURRENT_TIMESTAMP')))
+    with op.batch_alter_table('family_year_summaries', schema=None) as batch_op:
+        batch_op.alter_column('counted_at', server_default=None)
     _fill_day_counts()
 
 
@@ -57,6 +64,7 @@ def downgrade():
     # it: a `log_from` after every day makes it count each family's window from the contact log (exact)
     # until the family's next write recounts its row. It reads `grid` only when it uses the log.
     with op.batch_alter_table('family_year_summaries', schema=None) as batch_op:
+        batch_op.drop_column('counted_at')
         batch_op.add_column(sa.Column('grid', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('recent_log', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('log_from', sa.String(length=8), nullable=True))

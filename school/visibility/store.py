@@ -43,6 +43,7 @@ from typing import NamedTuple
 from flask import Flask
 from sqlalchemy import (
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -64,6 +65,7 @@ from school.contacts.models import ContactForm, ContactMoment, GroupContact, Ini
 from school.extensions import db, enum_type
 from school.families.models import Caregiver, Kinship
 from school.grid import Quadrant
+from school.schoolyear import utcnow
 
 # Contact through somebody else than the school team itself (summary.GO_BETWEEN).
 _GO_BETWEEN_MEDIATORS = (Mediator.BRIDGE_FIGURE, Mediator.CHILD)
@@ -120,6 +122,9 @@ class FamilyYearSummary(db.Model):
     unanswered: Mapped[int] = mapped_column(Integer, default=0)
     first_unanswered_on: Mapped[dt.date | None]
     last_unanswered_on: Mapped[dt.date | None]
+    # When the family was last recounted: every write that changes any of its stored rows writes this row
+    # again, so a reader that kept what it built from them knows from this row alone whether it still holds.
+    counted_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class FamilyDayCount(db.Model):
@@ -277,6 +282,8 @@ def summarise(household_id: int, rows: list) -> tuple[list[dict], list[dict]]:
 
 
 def _write(session: Session, cells: list[dict], facts: list[dict]) -> None:
+    counted_at = utcnow()
+    facts = [{**row, "counted_at": counted_at} for row in facts]
     for table, rows in ((FamilyQuadrantSummary.__table__, cells), (FamilyYearSummary.__table__, facts)):
         for start in range(0, len(rows), 2000):
             session.execute(insert(table), rows[start:start + 2000])

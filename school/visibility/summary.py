@@ -316,14 +316,11 @@ def summaries_for(
         if row[0] in ids and row[6] in forms:
             agreement_rows.setdefault(row[0], []).append(tuple(row))
 
-    # 3. the stored grid, last dates and window of this school year (or the contact log)
+    # 3. the stored last dates of this school year (or the contact log)
     memo = None
     if stored:
         year_rows = _stored_rows(only, ids, year)
-        grid_rows = _stored_grids(only, ids, year)
-        recent_rows = _stored_recent(only, ids, recent_from, today)
         memo = _Memo.of(today, recent_days, forms) if len(ids) >= _Memo.FROM else None
-        stored_facts = _StoredFacts(today, forms)
     else:
         facts = _counted_from_log(household_ids if isinstance(household_ids, Select) else sorted(ids),
                                   year, today, recent_from)
@@ -332,24 +329,34 @@ def summaries_for(
     build = _Builder(today, year, recent_from, recent_days, forms)
     summaries: dict[int, FamilySummary] = {}
     from_log: list[tuple] = []
+    to_build: list[tuple] = []  # (household, agreements, year row, memo key)
     for household in households:
         hid = household[0]
         agreed = tuple(agreement_rows.get(hid, ()))
-        if stored:
-            year_row, cells, counts = year_rows.get(hid), grid_rows.get(hid, ()), recent_rows.get(hid)
-            key = hash((household, year_row, cells, counts, agreed)) if memo is not None else None
-            known = memo.get(hid, key) if memo is not None else None
-            if known is not None:
-                summaries[hid] = known
-                continue
-            f = stored_facts.of(year_row, cells, counts) if year_row is not None else empty
-            if f is None:  # the stored summary cannot answer for this day
-                from_log.append(household)
-                continue
+        if not stored:
+            summaries[hid] = build(household, facts.get(hid, empty), agreed)
+            continue
+        year_row = year_rows.get(hid)
+        # The year row is written again whenever any stored row of the family changes (its counted_at).
+        key = hash((household, year_row, agreed)) if memo is not None else None
+        known = memo.get(hid, key) if memo is not None else None
+        if known is not None:
+            summaries[hid] = known
+        elif year_row is not None and _day(year_row[1]) > today:
+            from_log.append(household)  # the stored summary cannot answer for this day
         else:
-            key, f = None, facts.get(hid, empty)
+            to_build.append((household, agreed, year_row, key))
+
+    # 4. the stored grid and window of the families built now (not those the memo gave back)
+    counted = {row[0][0] for row in to_build if row[2] is not None}
+    grid_rows = _stored_grids(counted, year) if counted else {}
+    recent_rows = _stored_recent(counted, recent_from, today) if counted else {}
+    stored_facts = _StoredFacts(today, forms)
+    for household, agreed, year_row, key in to_build:
+        hid = household[0]
+        f = stored_facts.of(year_row, grid_rows.get(hid, ()), recent_rows.get(hid)) if year_row else empty
         summaries[hid] = summary = build(household, f, agreed)
-        if memo is not None and key is not None:
+        if memo is not None:
             memo.keep(hid, key, summary)
     if from_log:
         log_ids = household_ids if len(from_log) > MANY and isinstance(household_ids, Select) \
@@ -487,6 +494,11 @@ def _day(value) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
+def _among(column, ids: set[int]):
+    """The WHERE clause for these households: none when they are many (the caller keeps the wanted rows)."""
+    return column.is_not(None) if len(ids) > MANY else column.in_(sorted(ids))
+
+
 def _stored_rows(only, ids: set[int], year: YearSpan) -> dict[int, tuple]:
     """The stored year summary of each household (its last dates), as a raw row."""
     y = FamilyYearSummary
@@ -496,6 +508,7 @@ def _stored_rows(only, ids: set[int], year: YearSpan) -> dict[int, tuple]:
             select(*(_raw(c) for c in (
                 y.household_id, y.last_on, y.last_personal_on, y.last_personal_form_id, y.last_contact_on,
                 y.last_contact_form_id, y.unanswered, y.first_unanswered_on, y.last_unanswered_on,
+                y.counted_at,
             )))
             .where(only(y.household_id), y.year_start == year.start)
         ).all()
@@ -503,7 +516,7 @@ def _stored_rows(only, ids: set[int], year: YearSpan) -> dict[int, tuple]:
     }
 
 
-def _stored_grids(only, ids: set[int], year: YearSpan) -> dict[int, tuple[tuple, ...]]:
+def _stored_grids(ids: set[int], year: YearSpan) -> dict[int, list[tuple]]:
     """The stored grid of each household: (quadrant, reached, last reached on, family started, not
     reached) per quadrant with any moment, as raw rows."""
     q = FamilyQuadrantSummary
@@ -512,15 +525,14 @@ def _stored_grids(only, ids: set[int], year: YearSpan) -> dict[int, tuple[tuple,
         select(*(_raw(c) for c in (
             q.household_id, q.quadrant, q.reached, q.last_reached_on, q.family_started, q.not_reached,
         )))
-        .where(only(q.household_id), q.year_start == year.start)
-        .order_by(q.household_id, q.quadrant)
+        .where(_among(q.household_id, ids), q.year_start == year.start)
     ):
         if row[0] in ids:
-            grids.setdefault(row[0], []).append(tuple(row)[1:])
-    return {hid: tuple(cells) for hid, cells in grids.items()}
+            grids.setdefault(row[0], []).append(row[1:])
+    return grids
 
 
-def _stored_recent(only, ids: set[int], since: dt.date, today: dt.date) -> dict[int, tuple[int, ...]]:
+def _stored_recent(ids: set[int], since: dt.date, today: dt.date) -> dict[int, tuple[int, ...]]:
     """The contacts of each household in the window (the fields of Recent), from the per-day counts."""
     d = FamilyDayCount
     return {
@@ -530,7 +542,7 @@ def _stored_recent(only, ids: set[int], since: dt.date, today: dt.date) -> dict[
                 d.household_id, func.sum(d.reached), func.sum(d.oral), func.sum(d.informal),
                 func.sum(d.positive), func.sum(d.neutral), func.sum(d.concern), func.sum(d.go_between),
             )
-            .where(only(d.household_id), d.day >= since, d.day <= today)
+            .where(_among(d.household_id, ids), d.day >= since, d.day <= today)
             .group_by(d.household_id)
         ).all()
         if row[0] in ids
@@ -546,13 +558,11 @@ class _StoredFacts:
         self.last_contacts: dict[tuple, LastContact] = {}  # many families have the same last report day
         self.recents: dict[tuple, Recent] = {}
 
-    def of(self, row: tuple, cells: tuple[tuple, ...], counts: tuple[int, ...] | None) -> _Facts | None:
-        """The facts of one family's stored rows; None when they cannot answer for today (count from the
-        log)."""
-        (_household_id, last_on, personal_on, personal_form, contact_on, contact_form, unanswered,
-         first_unanswered, last_unanswered) = row
-        if _day(last_on) > self.today:
-            return None
+    def of(self, row: tuple, cells, counts: tuple[int, ...] | None) -> _Facts:
+        """The facts of one family from its stored year row (as far as counted_at, which is not a fact),
+        grid rows and window counts, as on a day no earlier than the year row's last_on."""
+        (_household_id, _last_on, personal_on, personal_form, contact_on, contact_form, unanswered,
+         first_unanswered, last_unanswered) = row[:9]
         grid = dict(_NO_GRID)
         for quadrant, reached, last_reached_on, family_started, not_reached in cells:
             grid[_QUADRANT_OF[quadrant]] = QuadrantStats(
