@@ -361,10 +361,10 @@ def summaries_for(
     if from_log:
         log_ids = household_ids if len(from_log) > MANY and isinstance(household_ids, Select) \
             else sorted(h[0] for h in from_log)
-        counted = _counted_from_log(log_ids, year, today, recent_from)
+        log_facts = _counted_from_log(log_ids, year, today, recent_from)
         for household in from_log:
             hid = household[0]
-            summaries[hid] = build(household, counted.get(hid, empty), tuple(agreement_rows.get(hid, ())))
+            summaries[hid] = build(household, log_facts.get(hid, empty), tuple(agreement_rows.get(hid, ())))
     return summaries
 
 
