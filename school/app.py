@@ -32,6 +32,7 @@ from school.dashboard import views as dashboard_views
 from school.families import views as families_views
 from school.privacy import views as privacy_views
 from school.visibility import service as visibility_service
+from school.visibility import store as summary_store
 from school.visibility import views as visibility_views
 
 BLUEPRINTS = (
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # What a domain tells the ones above it (school.events), connected once per app.
     contacts_service.init_app(app)
     visibility_service.init_app(app)
+    summary_store.init_app(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     i18n.init_app(app)

@@ -20,7 +20,12 @@ from school.families.models import (
 from school.policy import ROLE_LABELS, Role
 from school.settings import Setting
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
-from school.visibility.store import DailyContactCount, FamilyQuadrantSummary, FamilyYearSummary
+from school.visibility.store import (
+    DailyContactCount,
+    FamilyDayCount,
+    FamilyQuadrantSummary,
+    FamilyYearSummary,
+)
 
 __all__ = [
     "ROLE_LABELS",
@@ -32,6 +37,7 @@ __all__ = [
     "ContactLevel",
     "ContactMoment",
     "DailyContactCount",
+    "FamilyDayCount",
     "FamilyQuadrantSummary",
     "FamilyYearSummary",
     "FollowUp",

@@ -14,6 +14,8 @@ from school.visibility.summary import build_summaries
 from tests.factories.rows import TODAY, agreement, form, household, moment, school_class, summarise
 from tests.factories.statements import TRANSACTION_CONTROL, recorded_statements
 
+LOG_SIZE = 64  # the contacts per family the store once kept in a log: a window may hold more
+
 # --- the grid ---------------------------------------------------------------
 
 
@@ -300,7 +302,6 @@ def test_summaries_as_of_earlier_days_equal_the_summaries_counted_on_those_days(
 
 
 def test_summaries_as_of_count_from_the_log_when_the_window_holds_more_than_the_stored_log(ctx):
-    from school.visibility.store import LOG_SIZE
     from school.visibility.summary import summaries_as_of
 
     h = household()

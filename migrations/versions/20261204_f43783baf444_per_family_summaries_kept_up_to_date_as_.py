@@ -95,7 +95,8 @@ def _fill_summaries():
         for name, rows in (("family_quadrant_summaries", cells), ("family_year_summaries", facts)):
             wanted = tables[name].columns.keys()
             for start in range(0, len(rows), 2000):
-                chunk = [{k: _plain(row[k]) for k in wanted} for row in rows[start:start + 2000]]
+                # grid, recent_log: no longer counted (revision 5d2e8f1a3c7b drops them), left empty
+                chunk = [{k: _plain(row.get(k, "")) for k in wanted} for row in rows[start:start + 2000]]
                 connection.execute(sa.insert(tables[name]), chunk)
     daily = sa.table("daily_contact_counts", sa.column("day"), sa.column("quadrant"), sa.column("reached"))
     connection.execute(sa.insert(daily).from_select(["day", "quadrant", "reached"], store._day_counts()))

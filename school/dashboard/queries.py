@@ -4,7 +4,7 @@ What the page shows is in `figures` (the dataclasses this fills), what a
 request asks for in `filters`, the goals and what counts toward them in
 `goals`. Everything here takes a FIXED number of queries, whatever the number of
 families or classes: the per-family facts come from
-`school.visibility.summary.build_summaries` (six set-based queries) and the
+`school.visibility.summary.summaries_for` (seven set-based queries) and the
 signals from `school.visibility.signals`; the grid, the heatmap, the trend,
 the balances and the class activities are aggregates grouped by class,
 quadrant, day or group activity (the days are folded into weeks in Python, so
@@ -63,8 +63,8 @@ from school.visibility.summary import (
     MANY,
     ORAL_QUADRANTS,
     REACHED,
-    build_summaries,
     counted_moments,
+    summaries_for,
 )
 
 from .figures import (
@@ -174,7 +174,7 @@ def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard
         per_activity = _class_activities(mem, ids, year_so_far, filters)
     follow_ups, planned, open_per = _follow_ups(filters, everyone)
     # The families' own facts, and the signals, as on the end day.
-    summaries = build_summaries(everyone, filters.end, thresholds.recent_days)
+    summaries = summaries_for(everyone, filters.end, thresholds.recent_days)
 
     # --- folding, in Python -------------------------------------------------------
     flags = {hid: evaluate(s, thresholds) for hid, s in summaries.items()}

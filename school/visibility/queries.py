@@ -40,10 +40,9 @@ from school.visibility.summary import (
     MANY,
     REACHED,
     FamilySummary,
-    build_summaries,
     counted_moments,
     summaries_as_of,
-    summary_for,
+    summaries_for,
 )
 
 OPEN_STATUSES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
@@ -125,7 +124,7 @@ def less_visible(
     today = today or schoolyear.today()
     thresholds = load_thresholds()
     ids = families_in_reach(user, class_id)
-    summaries = build_summaries(ids, today, thresholds.recent_days)
+    summaries = summaries_for(ids, today, thresholds.recent_days)
     flagged = {hid: found for hid, s in summaries.items() if (found := evaluate(s, thresholds))}
 
     # Follow-ups, names and children: only for the flagged families (children only for the page shown).
@@ -418,7 +417,7 @@ class FamilyReach:
 def family_reach(household: Household, today: dt.date | None = None) -> FamilyReach:
     today = today or schoolyear.today()
     thresholds = load_thresholds()
-    summary = summary_for(household.id, today, thresholds.recent_days)
+    summary = summaries_for([household.id], today, thresholds.recent_days)[household.id]
     found = evaluate(summary, thresholds)
     return FamilyReach(
         summary=summary, signals=found, suggestions=suggest(summary, found), grid=grid_rows(summary),

@@ -212,7 +212,7 @@ CODES: tuple[str, ...] = tuple(rule.__name__ for rule in RULES)
 def evaluate(summary: FamilySummary, thresholds: Thresholds = DEFAULTS) -> list[Signal]:
     """Every signal that fires for this family, in the order of DOMAIN.md.
 
-    A pure function of its two arguments; the summaries that build_summaries
+    A pure function of its two arguments; the summaries that summaries_for
     reuses (unchanged families) come back as the same object, so the last
     answer per family is kept and given again for that same summary object.
     """

@@ -1,36 +1,36 @@
 """The per-family summaries kept up to date as moments are written.
 
-Two tables, one row per household and school year (and quadrant):
+Three tables, each fact stored once:
 
-- `family_quadrant_summaries` — the cell of the family's grid: contacts that
-  reached the family, the last one's date, how many the family started, the
-  attempts that did not reach them, and the counts the dashboard adds up
-  (two-way conversations, tone, which adult);
-- `family_year_summaries` — the last dates the signals look at (the latest
-  counted moment, the last personal contact and the last contact that reached
-  the family, with their forms), the school's own attempts since the last
-  contact that reached them, and `recent_log`: the latest LOG_SIZE contacts that reached
-  the family, newest first, a date and a letter each (oral? informal? tone?
-  through a go-between?). Any window of "lately" is counted from that log;
-  when the window holds more than the log does, the reader counts that
-  family from the contact log instead (summary.py), so every figure is exact.
+- `family_quadrant_summaries` — the family's grid, one row per household,
+  school year and quadrant: contacts that reached the family, the last one's
+  date, how many the family started, the attempts that did not reach them, and
+  the counts the dashboard adds up (two-way conversations, tone, which adult);
+- `family_year_summaries` — the last dates the signals look at, one row per
+  household and school year (the latest counted moment, the last personal
+  contact and the last contact that reached the family, with their forms) and
+  the school's own attempts since the last contact that reached them;
+- `family_day_counts` — the contacts that reached the family, one row per
+  household and day, with what the signals count in a window of "lately"
+  (oral, informal, tone, through a go-between): any window is a SUM over its
+  days, exact for any length.
 
-What counts is what summary.py says (its `_counted_moments`): removed
-moments, moments of a removed group activity and broadcasts never count.
+What counts is what summary.py says (its `counted_moments`): removed moments,
+moments of a removed group activity and broadcasts never count.
 
-Kept up to date in the same transaction as the write, whoever writes:
-session events collect the households whose moments (or whose group
-activity, caregiver or contact form) changed in a flush, and `sync()` recounts
-those households from `contact_moments` before anything reads the summaries
-and before the commit. A recount reads only that household's moments, so a
-write costs the same at any length of history; on PostgreSQL a transaction
-advisory lock per household keeps two concurrent writers for one family in
-line. Bulk `insert(ContactMoment)` statements are seen too; a bulk UPDATE or
-DELETE of contact moments must call `refresh()` (or delete the households, as
-erasure does: their summaries go with them).
+Kept up to date in the same transaction as the write, whoever writes: the
+session events registered by `init_app` collect the households whose moments
+(or whose group activity, caregiver or contact form) changed in a flush, and
+`sync()` recounts those households from `contact_moments` before anything
+reads the summaries and before the commit. A recount reads only that
+household's moments, so a write costs the same at any length of history; on
+PostgreSQL a transaction advisory lock per household keeps two concurrent
+writers for one family in line. Bulk `insert(ContactMoment)` statements are
+seen too; a bulk UPDATE or DELETE of contact moments must call `refresh()` (or
+delete the households, as erasure does: their summaries go with them).
 
-`rebuild_all()` recounts everything (the migration that created the tables,
-and the benchmark's bulk load, use it).
+`rebuild_all()` recounts everything (the migrations and the benchmark's bulk
+load use it, or `recount()` and `family_day_counts()`).
 """
 
 from __future__ import annotations
@@ -40,12 +40,14 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import NamedTuple
 
+from flask import Flask
 from sqlalchemy import (
     Date,
+    DateTime,
     ForeignKey,
+    Index,
     Integer,
-    String,
-    Text,
+    case,
     delete,
     event,
     func,
@@ -63,14 +65,12 @@ from school.catalogue import ContactForm
 from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db, enum_type
 from school.families.models import Caregiver, Kinship
-from school.grid import QUADRANTS, Quadrant
+from school.grid import Quadrant
+from school.schoolyear import utcnow
 
-# The latest contacts that reached a family, kept per school year.
-LOG_SIZE = 64
-_ORAL, _INFORMAL, _GO_BETWEEN, _POSITIVE, _CONCERN = 1, 2, 4, 8, 16
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_ENTRY = 9  # "YYYYMMDD" + one letter
-_GO_BETWEEN_MEDIATORS = frozenset({Mediator.BRIDGE_FIGURE, Mediator.CHILD})
+# Contact through somebody else than the school team itself (summary.GO_BETWEEN).
+_GO_BETWEEN_MEDIATORS = (Mediator.BRIDGE_FIGURE, Mediator.CHILD)
+_REACHED = (Reach.TWO_WAY, Reach.ONE_WAY)
 _PENDING = "summary_households"
 _PENDING_GROUPS = "summary_groups"
 _PENDING_FORMS = "summary_forms"
@@ -106,7 +106,7 @@ class FamilyQuadrantSummary(db.Model):
 
 
 class FamilyYearSummary(db.Model):
-    """The last dates and the recent log of one family for one school year."""
+    """The last dates of one family for one school year."""
 
     __tablename__ = "family_year_summaries"
 
@@ -123,13 +123,32 @@ class FamilyYearSummary(db.Model):
     unanswered: Mapped[int] = mapped_column(Integer, default=0)
     first_unanswered_on: Mapped[dt.date | None]
     last_unanswered_on: Mapped[dt.date | None]
-    # The family's grid once more, in one column for reading thousands of families at once:
-    # "reached,last reached on,family started,not reached" per quadrant (QUADRANTS order), ";" between.
-    grid: Mapped[str] = mapped_column(Text, default="")
-    recent_log: Mapped[str] = mapped_column(Text, default="")
-    # The day (YYYYMMDD) of the log's oldest entry when the year had more contacts than the log
-    # keeps; None when the log holds every contact of the year that reached the family.
-    log_from: Mapped[str | None] = mapped_column(String(8))
+    # When the family was last recounted: every write that changes any of its stored rows writes this row
+    # again, so a reader that kept what it built from them knows from this row alone whether it still holds.
+    counted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class FamilyDayCount(db.Model):
+    """The contacts that reached one family on one day, counted the way the signals' window counts them."""
+
+    __tablename__ = "family_day_counts"
+    __table_args__ = (
+        # A window over the whole school reads this index only (day range, then the counts).
+        Index("ix_family_day_counts_day", "day", "household_id", "reached", "oral", "informal", "positive",
+              "neutral", "concern", "go_between"),
+    )
+
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reached: Mapped[int] = mapped_column(Integer, default=0)
+    oral: Mapped[int] = mapped_column(Integer, default=0)
+    informal: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    concern: Mapped[int] = mapped_column(Integer, default=0)
+    go_between: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DailyContactCount(db.Model):
@@ -215,7 +234,6 @@ def summarise(household_id: int, rows: list) -> tuple[list[dict], list[dict]]:
         start = dt.date(first_year, 9, 1)
         grid: dict[Quadrant, dict] = {}
         last_personal = last_contact = None
-        log: list[str] = []
         reached_total = 0
         for row in moments:
             cell = grid.get(row.quadrant)
@@ -246,17 +264,10 @@ def summarise(household_id: int, rows: list) -> tuple[list[dict], list[dict]]:
             else:
                 cell["other_adults"] += 1
             last_contact = row
-            log.append(_entry(row))
         # The school's own attempts only (signal 4): a call of the family the school missed is not one.
         unanswered = [r for r in moments if r.reach is Reach.NOT_REACHED and r.initiative is Initiative.SCHOOL
                       and (last_contact is None or r.occurred_on > last_contact.occurred_on)]
-        kept = log[-LOG_SIZE:]
         cells.extend(grid.values())
-        packed = ";".join(
-            f"{c['reached']},{c['last_reached_on'] or ''},{c['family_started']},{c['not_reached']}"
-            if (c := grid.get(q)) else "0,,0,0"
-            for q in QUADRANTS
-        )
         facts.append({
             "household_id": household_id, "year_start": start, "last_on": moments[-1].occurred_on,
             "reached": reached_total,
@@ -267,63 +278,13 @@ def summarise(household_id: int, rows: list) -> tuple[list[dict], list[dict]]:
             "unanswered": len(unanswered),
             "first_unanswered_on": unanswered[0].occurred_on if unanswered else None,
             "last_unanswered_on": unanswered[-1].occurred_on if unanswered else None,
-            "grid": packed,
-            "recent_log": "".join(reversed(kept)),
-            "log_from": kept[0][:8] if len(log) > LOG_SIZE else None,
         })
     return cells, facts
 
 
-def _entry(row) -> str:
-    flags = 0
-    if row.quadrant.is_oral:
-        flags |= _ORAL
-    if not row.quadrant.is_formal:
-        flags |= _INFORMAL
-    if row.mediator in _GO_BETWEEN_MEDIATORS:
-        flags |= _GO_BETWEEN
-    if row.tone is Tone.POSITIVE:
-        flags |= _POSITIVE
-    elif row.tone is Tone.CONCERN:
-        flags |= _CONCERN
-    return row.occurred_on.strftime("%Y%m%d") + _LETTERS[flags]
-
-
-# Per letter of the log: what it adds to (reached, oral, informal, positive, neutral, concern, go_between).
-_COUNTS_OF = {
-    letter: (1, flags & _ORAL and 1, flags & _INFORMAL and 1, flags & _POSITIVE and 1,
-             0 if flags & (_POSITIVE | _CONCERN) else 1, flags & _CONCERN and 1, flags & _GO_BETWEEN and 1)
-    for flags, letter in enumerate(_LETTERS)
-}
-_NOTHING = (0, 0, 0, 0, 0, 0, 0)
-
-
-def recent_counts(log: str, log_from: str | None, since: str) -> tuple[int, ...] | None:
-    """(reached, oral, informal, positive, neutral, concern, go_between) of the contacts in the log on or
-    after the day `since` (YYYYMMDD) — the fields of summary.Recent; None when the log may not hold them all.
-    """
-    if log_from is not None and log_from >= since:
-        return None
-    n, end = 0, len(log)
-    while n < end and log[n:n + 8] >= since:
-        n += _ENTRY
-    if not n:
-        return _NOTHING
-    if n == _ENTRY:
-        return _COUNTS_OF[log[8]]
-    return tuple(map(sum, zip(*(_COUNTS_OF[letter] for letter in log[8:n:_ENTRY]), strict=True)))
-
-
-def unpack_grid(packed: str) -> list[tuple[int, dt.date | None, int, int]]:
-    """The `grid` column back as (reached, last reached on, family started, not reached) per quadrant."""
-    out = []
-    for cell in packed.split(";"):
-        reached, last, started, missed = cell.split(",")
-        out.append((int(reached), dt.date.fromisoformat(last) if last else None, int(started), int(missed)))
-    return out
-
-
 def _write(session: Session, cells: list[dict], facts: list[dict]) -> None:
+    counted_at = utcnow()
+    facts = [{**row, "counted_at": counted_at} for row in facts]
     for table, rows in ((FamilyQuadrantSummary.__table__, cells), (FamilyYearSummary.__table__, facts)):
         for start in range(0, len(rows), 2000):
             session.execute(insert(table), rows[start:start + 2000])
@@ -332,8 +293,40 @@ def _write(session: Session, cells: list[dict], facts: list[dict]) -> None:
 def _delete(session: Session, ids: list[int]) -> None:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        session.execute(delete(FamilyQuadrantSummary).where(FamilyQuadrantSummary.household_id.in_(chunk)))
-        session.execute(delete(FamilyYearSummary).where(FamilyYearSummary.household_id.in_(chunk)))
+        for model in (FamilyQuadrantSummary, FamilyYearSummary, FamilyDayCount):
+            session.execute(delete(model).where(model.household_id.in_(chunk)))
+
+
+_DAY_COLUMNS = ["household_id", "day", "reached", "oral", "informal", "positive", "neutral", "concern",
+                "go_between"]
+
+
+def family_day_counts():
+    """SELECT the rows of `family_day_counts` from the log (the counted moments that reached the family)."""
+    m = ContactMoment
+    g = aliased(GroupContact)
+
+    def n(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    return (
+        select(
+            m.household_id, m.occurred_on, func.count(),
+            n(ContactForm.quadrant.in_([q for q in Quadrant if q.is_oral])),
+            n(ContactForm.quadrant.in_([q for q in Quadrant if not q.is_formal])),
+            n(m.tone == Tone.POSITIVE), n(m.tone == Tone.NEUTRAL), n(m.tone == Tone.CONCERN),
+            n(m.mediator.in_(_GO_BETWEEN_MEDIATORS)),
+        )
+        .join(ContactForm, ContactForm.id == m.form_id)
+        .outerjoin(g, g.id == m.group_id)
+        .where(
+            m.removed_at.is_(None),
+            ContactForm.is_broadcast.is_(False),
+            or_(m.group_id.is_(None), g.removed_at.is_(None)),
+            m.reach.in_(_REACHED),
+        )
+        .group_by(m.household_id, m.occurred_on)
+    )
 
 
 def refresh(household_ids: Iterable[int], session: Session | None = None) -> None:
@@ -359,6 +352,11 @@ def refresh(household_ids: Iterable[int], session: Session | None = None) -> Non
         facts += f
     _delete(session, ids)
     _write(session, cells, facts)
+    table = FamilyDayCount.__table__
+    for start in range(0, len(ids), 500):
+        session.execute(insert(table).from_select(
+            _DAY_COLUMNS, family_day_counts().where(ContactMoment.household_id.in_(ids[start:start + 500]))
+        ))
 
 
 def _day_counts():
@@ -434,8 +432,10 @@ def rebuild_all() -> None:
         session.info.pop(key, None)
     session.execute(delete(FamilyQuadrantSummary))
     session.execute(delete(FamilyYearSummary))
+    session.execute(delete(FamilyDayCount))
     for cells, facts in list(recount(session.execute)):  # counted first, then written
         _write(session, cells, facts)
+    session.execute(insert(FamilyDayCount.__table__).from_select(_DAY_COLUMNS, family_day_counts()))
     table = DailyContactCount.__table__
     session.execute(delete(table))
     session.execute(insert(table).from_select(["day", "quadrant", "reached"], _day_counts()))
@@ -496,7 +496,6 @@ def _changed(obj, *names: str) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-@event.listens_for(Session, "after_flush")
 def _collect(session: Session, _flush_context) -> None:
     pending = None
     for obj in chain(session.new, session.dirty, session.deleted):
@@ -521,7 +520,6 @@ def _collect(session: Session, _flush_context) -> None:
             session.info.setdefault(_PENDING_FORMS, set()).add(obj.id)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _collect_bulk(state) -> None:
     """A bulk insert(ContactMoment) with its rows (the demo school loads that way)."""
     if not state.is_insert or state.bind_mapper is None or state.bind_mapper.class_ is not ContactMoment:
@@ -535,7 +533,6 @@ def _collect_bulk(state) -> None:
         row["occurred_on"] for row in rows if row.get("occurred_on") is not None)
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     # Flush first: moments added since the last flush are only collected by a flush, and the
     # commit's own flush comes after this hook, too late for their households to be recounted.
@@ -543,9 +540,23 @@ def _before_commit(session: Session) -> None:
     sync(session)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.nested:
         return  # a savepoint: what the outer transaction changed is still to be counted
     for key in _PENDING_KEYS:
         session.info.pop(key, None)
+
+
+_LISTENERS = (
+    ("after_flush", _collect),
+    ("do_orm_execute", _collect_bulk),
+    ("before_commit", _before_commit),
+    ("after_soft_rollback", _after_rollback),
+)
+
+
+def init_app(app: Flask) -> None:
+    """Keep the summaries up to date on every session's writes (once per process, whatever the apps)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

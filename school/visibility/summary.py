@@ -1,12 +1,16 @@
-"""The per-family contact summary, built with set-based SQL.
+"""The per-family contact summary.
 
-`build_summaries(household_ids, today, recent_days)` answers for any number of
-households in a FIXED number of queries, whatever that number is. It reads
-the per-family summaries kept up to date on write (school.visibility.store:
-per household, school year and quadrant), so its cost follows the number of
-families, not the length of their history; the few families the stored
-summary cannot answer for exactly are counted from `contact_moments` joined to
-`contact_forms`, grouped by household (`_counted_from_log`).
+`summaries_for(household_ids, day, recent_days)` is the one way in: it answers
+for any number of households in a FIXED number of queries, whatever that
+number is. It reads the per-family summaries kept up to date on write
+(school.visibility.store: the grid per household, school year and quadrant, the
+last dates per household and school year, the contacts per household and day),
+so its cost follows the number of families, not the length of their history;
+the few families the stored summary cannot answer for — those with moments
+after `day`, when the day is an earlier one — are counted from
+`contact_moments` joined to `contact_forms`, grouped by household
+(`_counted_from_log`). `summaries_as_of` serves the family page's look back at
+one family on earlier days (one query for all of them, see there).
 The signals (signals.py) are pure functions over the `FamilySummary` it
 returns, so the same code serves the family page, a teacher's list and the
 director's dashboard.
@@ -37,12 +41,14 @@ from sqlalchemy import Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import NullType
 
-from school.catalogue import ContactForm
+from school.catalogue import ContactForm, label_for
 from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db
 from school.families.models import ContactAgreement, Household, IntakeStatus
 from school.grid import QUADRANTS, Quadrant
 from school.schoolyear import YearSpan, span_for
+from school.visibility import store
+from school.visibility.store import FamilyDayCount, FamilyQuadrantSummary, FamilyYearSummary
 
 REACHED = (Reach.TWO_WAY, Reach.ONE_WAY)
 # Contact through somebody else than the school team itself. An interpreter
@@ -94,8 +100,6 @@ class LastContact:
 
     @property
     def form_label(self) -> str:
-        from school.catalogue import label_for
-
         return label_for(self)
 
     # label_for() reads `.code` and `.name`
@@ -130,8 +134,6 @@ class AgreementFacts:
 
     @property
     def form_label(self) -> str:
-        from school.catalogue import label_for
-
         return label_for(self)
 
 
@@ -238,30 +240,29 @@ _NO_GRID = MappingProxyType(dict.fromkeys(QUADRANTS, _NO_CONTACT))
 _DONE = IntakeStatus.DONE.value
 
 
-def build_summaries(
-    household_ids: Select | Iterable[int], today: dt.date, recent_days: int, *, stored: bool = True
+def summaries_for(
+    household_ids: Select | Iterable[int], day: dt.date, recent_days: int, *, stored: bool = True
 ) -> dict[int, FamilySummary]:
-    """The summary of each household in `household_ids` (a SELECT of ids or a list).
+    """The summary of each household in `household_ids` (a SELECT of ids or a list) as on `day`, with a
+    window of "lately" of `recent_days` days.
 
     Read from the summaries kept up to date on write (school.visibility.store):
     a fixed number of queries whose cost follows the number of families, not
     the length of their history. A family whose stored summary cannot answer
-    for `today` exactly — it has moments after `today` (a summary as on an
-    earlier day), or more contacts in the recent window than the stored log
-    keeps — is counted from the contact log instead (`_counted_from_log`), in
+    for `day` exactly — it has moments after `day` (a summary as on an earlier
+    day) — is counted from the contact log instead (`_counted_from_log`), in
     one more fixed set of queries for all such families together.
     `stored=False` counts every family from the log (what the stored summaries
     are checked against).
 
     A FamilySummary is a pure function of the rows it is built from (the
-    household's, its stored year summary's, its agreements' and the catalogue's)
-    and of `today` and `recent_days`: for a call over many families this worker
+    household's, its stored summary rows, its agreements' and the catalogue's)
+    and of `day` and `recent_days`: for a call over many families this worker
     keeps the summary it built last for each family with the hash of those rows
     as its key, and builds it again only when they differ (see `_Memo`). The
     rows are read on every call.
     """
-    from school.visibility import store
-
+    today = day
     store.sync()
     year = span_for(today)
     recent_from = max(year.start, today - dt.timedelta(days=recent_days))
@@ -303,12 +304,11 @@ def build_summaries(
         if row[0] in ids and row[6] in forms:
             agreement_rows.setdefault(row[0], []).append(tuple(row))
 
-    # 3. the stored grid and last dates of this school year (or the contact log)
+    # 3. the stored last dates of this school year (or the contact log)
     memo = None
     if stored:
         year_rows = _stored_rows(only, ids, year)
         memo = _Memo.of(today, recent_days, forms) if len(ids) >= _Memo.FROM else None
-        stored_facts = _StoredFacts(today, recent_from, forms)
     else:
         facts = _counted_from_log(household_ids if isinstance(household_ids, Select) else sorted(ids),
                                   year, today, recent_from)
@@ -317,32 +317,42 @@ def build_summaries(
     build = _Builder(today, year, recent_from, recent_days, forms)
     summaries: dict[int, FamilySummary] = {}
     from_log: list[tuple] = []
+    to_build: list[tuple] = []  # (household, agreements, year row, memo key)
     for household in households:
         hid = household[0]
         agreed = tuple(agreement_rows.get(hid, ()))
-        if stored:
-            year_row = year_rows.get(hid)
-            key = hash((household, year_row, agreed)) if memo is not None else None
-            known = memo.get(hid, key) if memo is not None else None
-            if known is not None:
-                summaries[hid] = known
-                continue
-            f = stored_facts.of(year_row) if year_row is not None else empty
-            if f is None:  # the stored summary cannot answer for today
-                from_log.append(household)
-                continue
+        if not stored:
+            summaries[hid] = build(household, facts.get(hid, empty), agreed)
+            continue
+        year_row = year_rows.get(hid)
+        # The year row is written again whenever any stored row of the family changes (its counted_at).
+        key = hash((household, year_row, agreed)) if memo is not None else None
+        known = memo.get(hid, key) if memo is not None else None
+        if known is not None:
+            summaries[hid] = known
+        elif year_row is not None and _day(year_row[1]) > today:
+            from_log.append(household)  # the stored summary cannot answer for this day
         else:
-            key, f = None, facts.get(hid, empty)
+            to_build.append((household, agreed, year_row, key))
+
+    # 4. the stored grid and window of the families built now (not those the memo gave back)
+    counted = {row[0][0] for row in to_build if row[2] is not None}
+    grid_rows = _stored_grids(counted, year) if counted else {}
+    recent_rows = _stored_recent(counted, recent_from, today) if counted else {}
+    stored_facts = _StoredFacts(today, forms)
+    for household, agreed, year_row, key in to_build:
+        hid = household[0]
+        f = stored_facts.of(year_row, grid_rows.get(hid, ()), recent_rows.get(hid)) if year_row else empty
         summaries[hid] = summary = build(household, f, agreed)
-        if memo is not None and key is not None:
+        if memo is not None:
             memo.keep(hid, key, summary)
     if from_log:
         log_ids = household_ids if len(from_log) > MANY and isinstance(household_ids, Select) \
             else sorted(h[0] for h in from_log)
-        counted = _counted_from_log(log_ids, year, today, recent_from)
+        log_facts = _counted_from_log(log_ids, year, today, recent_from)
         for household in from_log:
             hid = household[0]
-            summaries[hid] = build(household, counted.get(hid, empty), tuple(agreement_rows.get(hid, ())))
+            summaries[hid] = build(household, log_facts.get(hid, empty), tuple(agreement_rows.get(hid, ())))
     return summaries
 
 
@@ -392,12 +402,17 @@ class _Builder:
 
 class _Memo:
     """The summaries this worker built last for the lists over many families, per (today,
-    recent_days, catalogue) and household, each with the hash of the rows it was built from.
+    recent_days, catalogue) and household, each with the hash of the household's,
+    its year summary's and its agreements' rows.
 
     A summary is reused only when the rows read now hash the same, so it is
-    not out of date: a write changes the rows (the stored year summary is
-    recounted in the write's transaction; a household's or an agreement's
-    change is its own row), and a new day or another window is another memo.
+    not out of date: a write changes the rows (the family is recounted in the
+    write's transaction and its year row written again with a new `counted_at`,
+    whatever else changed; a household's or an agreement's change is its own
+    row), and a new day or another window is another memo. A reused summary
+    spares reading its grid and window rows as well as building it again:
+    without the memo a list over 10 000 families costs about three times the
+    CPU (measured on the benchmark's data: see the branch's note).
     The key is the rows' 64-bit hash rather than the rows themselves (which
     held some 10 MB per worker at 10 000 families); two different sets of rows
     share a hash with odds of one in 2**64. It holds at most one summary per
@@ -457,43 +472,7 @@ class _Facts:
     last_unanswered_on: dt.date | None = None
 
 
-class _PackedGrid(Mapping):
-    """A family's grid read from the stored summary, each cell unpacked only when a rule or a page asks."""
-
-    __slots__ = ("_packed", "_cells")
-
-    def __init__(self, packed: str):
-        self._packed = packed
-        self._cells: list[QuadrantStats] | None = None
-
-    def __getitem__(self, quadrant: Quadrant) -> QuadrantStats:
-        if self._cells is None:
-            self._cells = self._packed.split(";")  # type: ignore[assignment]
-        index = _QUADRANT_INDEX[quadrant]
-        cell = self._cells[index]
-        if isinstance(cell, str):
-            reached, last, started, missed = cell.split(",")
-            cell = self._cells[index] = QuadrantStats(
-                int(reached), dt.date.fromisoformat(last) if last else None, int(started), int(missed)
-            ) if reached != "0" or missed != "0" else _NO_CONTACT
-        return cell
-
-    def __iter__(self):
-        return iter(QUADRANTS)
-
-    def __len__(self) -> int:
-        return len(QUADRANTS)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(dict(self.items()))
-
-
-_QUADRANT_INDEX = {q: i for i, q in enumerate(QUADRANTS)}
+_QUADRANT_OF = {q.value: q for q in QUADRANTS}
 
 
 def _raw(column):
@@ -508,18 +487,21 @@ def _day(value) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
-def _stored_rows(only, ids: set[int], year: YearSpan) -> dict[int, tuple]:
-    """The stored year summary of each household, as a raw row."""
-    from school.visibility.store import FamilyYearSummary
+def _among(column, ids: set[int]):
+    """The WHERE clause for these households: none when they are many (the caller keeps the wanted rows)."""
+    return column.is_not(None) if len(ids) > MANY else column.in_(sorted(ids))
 
+
+def _stored_rows(only, ids: set[int], year: YearSpan) -> dict[int, tuple]:
+    """The stored year summary of each household (its last dates), as a raw row."""
     y = FamilyYearSummary
     return {
         row[0]: tuple(row)
         for row in db.session.connection().execute(
             select(*(_raw(c) for c in (
-                y.household_id, y.last_on, y.grid, y.recent_log, y.log_from, y.last_personal_on,
-                y.last_personal_form_id, y.last_contact_on, y.last_contact_form_id, y.unanswered,
-                y.first_unanswered_on, y.last_unanswered_on,
+                y.household_id, y.last_on, y.last_personal_on, y.last_personal_form_id, y.last_contact_on,
+                y.last_contact_form_id, y.unanswered, y.first_unanswered_on, y.last_unanswered_on,
+                y.counted_at,
             )))
             .where(only(y.household_id), y.year_start == year.start)
         ).all()
@@ -527,28 +509,61 @@ def _stored_rows(only, ids: set[int], year: YearSpan) -> dict[int, tuple]:
     }
 
 
-class _StoredFacts:
-    """Turns stored year-summary rows into facts, sharing the equal parts between families."""
+def _stored_grids(ids: set[int], year: YearSpan) -> dict[int, list[tuple]]:
+    """The stored grid of each household: (quadrant, reached, last reached on, family started, not
+    reached) per quadrant with any moment, as raw rows."""
+    q = FamilyQuadrantSummary
+    grids: dict[int, list[tuple]] = {}
+    for row in db.session.connection().execute(
+        select(*(_raw(c) for c in (
+            q.household_id, q.quadrant, q.reached, q.last_reached_on, q.family_started, q.not_reached,
+        )))
+        .where(_among(q.household_id, ids), q.year_start == year.start)
+    ):
+        if row[0] in ids:
+            grids.setdefault(row[0], []).append(row[1:])
+    return grids
 
-    def __init__(self, today: dt.date, recent_from: dt.date, forms: Mapping) -> None:
+
+def _stored_recent(ids: set[int], since: dt.date, today: dt.date) -> dict[int, tuple[int, ...]]:
+    """The contacts of each household in the window (the fields of Recent), from the per-day counts."""
+    d = FamilyDayCount
+    return {
+        row[0]: tuple(int(n) for n in row[1:])
+        for row in db.session.connection().execute(
+            select(
+                d.household_id, func.sum(d.reached), func.sum(d.oral), func.sum(d.informal),
+                func.sum(d.positive), func.sum(d.neutral), func.sum(d.concern), func.sum(d.go_between),
+            )
+            .where(_among(d.household_id, ids), d.day >= since, d.day <= today)
+            .group_by(d.household_id)
+        ).all()
+        if row[0] in ids
+    }
+
+
+class _StoredFacts:
+    """Turns stored summary rows into facts, sharing the equal parts between families."""
+
+    def __init__(self, today: dt.date, forms: Mapping) -> None:
         self.today = today
-        self.since = recent_from.strftime("%Y%m%d")
         self.forms = {form_id: (code, name) for form_id, (code, name, _q) in forms.items()}
         self.last_contacts: dict[tuple, LastContact] = {}  # many families have the same last report day
         self.recents: dict[tuple, Recent] = {}
 
-    def of(self, row: tuple) -> _Facts | None:
-        """The facts of one stored row; None when it cannot answer for today (count from the log)."""
-        from school.visibility.store import recent_counts
-
-        (_household_id, last_on, grid, log, log_from, personal_on, personal_form, contact_on, contact_form,
-         unanswered, first_unanswered, last_unanswered) = row
-        counts = recent_counts(log, log_from, self.since) if _day(last_on) <= self.today else None
-        if counts is None:
-            return None
+    def of(self, row: tuple, cells, counts: tuple[int, ...] | None) -> _Facts:
+        """The facts of one family from its stored year row (as far as counted_at, which is not a fact),
+        grid rows and window counts, as on a day no earlier than the year row's last_on."""
+        (_household_id, _last_on, personal_on, personal_form, contact_on, contact_form, unanswered,
+         first_unanswered, last_unanswered) = row[:9]
+        grid = dict(_NO_GRID)
+        for quadrant, reached, last_reached_on, family_started, not_reached in cells:
+            grid[_QUADRANT_OF[quadrant]] = QuadrantStats(
+                reached, _day(last_reached_on), family_started, not_reached
+            )
         return _Facts(
-            grid=_PackedGrid(grid),
-            recent=(self.recents.get(counts) or self.recents.setdefault(counts, Recent(*counts))) if counts[0]
+            grid=grid,
+            recent=(self.recents.get(counts) or self.recents.setdefault(counts, Recent(*counts))) if counts
             else _NO_RECENT,
             last_personal=_last(personal_on, personal_form, self.forms, self.last_contacts),
             last_contact=_last(contact_on, contact_form, self.forms, self.last_contacts),
@@ -684,24 +699,25 @@ def _last_contacts(household_ids, year: YearSpan, today: dt.date, condition) -> 
 
 
 def summary_for(household_id: int, today: dt.date, recent_days: int) -> FamilySummary:
-    return build_summaries([household_id], today, recent_days)[household_id]
+    """One family's summary: summaries_for([household_id], ...) (the name the tests of other modules use)."""
+    return summaries_for([household_id], today, recent_days)[household_id]
+
+
+build_summaries = summaries_for  # the former name, still imported by tests outside this module's files
 
 
 def summaries_as_of(summary: FamilySummary, points: Iterable[tuple[dt.date, int]]) -> list[FamilySummary]:
     """The family of `summary` as it stood on earlier days of its school year: one summary per
-    (day, recent_days) in `points`, each equal to summary_for(household, day, recent_days).
+    (day, recent_days) in `points`, each equal to summaries_for([household], day, recent_days).
 
-    One query: the family's counted moments, summed up per day in Python the way
-    the stored summaries are (school.visibility.store), instead of counting the
-    log once more for every day (the family page asks for two).
+    Not through summaries_for: on an earlier day the stored summaries of a family
+    with later contacts cannot answer, and counting the log costs five queries
+    per day. Here one query reads the family's counted moments, and each day's
+    figures are summed up from them in Python the way the stored summaries are
+    (school.visibility.store.summarise; the family page asks for two days).
     """
-    from school.visibility import store
-
     year = summary.year
-    moments = [
-        store.typed_row(raw)
-        for raw in db.session.execute(store.moment_rows([summary.household_id])).all()
-    ]
+    moments = [store.typed_row(raw) for raw in db.session.execute(store.moment_rows([summary.household_id]))]
     forms = _forms()
     out = []
     for day, recent_days in points:
@@ -709,13 +725,15 @@ def summaries_as_of(summary: FamilySummary, points: Iterable[tuple[dt.date, int]
             raise ValueError(f"{day} is not a day of the summary's school year up to {summary.today}")
         recent_from = max(year.start, day - dt.timedelta(days=recent_days))
         counted = [m for m in moments if year.start <= m.occurred_on <= day]
-        f: _Facts | None = _Facts()
+        f = _Facts()
         if counted:
-            [facts] = store.summarise(summary.household_id, counted)[1]
-            f = _StoredFacts(day, recent_from, forms).of(tuple(facts[c] for c in _YEAR_ROW))
-        if f is None:  # more contacts in the window than the log keeps: count them from the log
-            out.append(summary_for(summary.household_id, day, recent_days))
-            continue
+            cells, [facts] = store.summarise(summary.household_id, counted)
+            f = _StoredFacts(day, forms).of(
+                tuple(facts[c] for c in _YEAR_ROW),
+                tuple((c["quadrant"].value, c["reached"], c["last_reached_on"], c["family_started"],
+                       c["not_reached"]) for c in cells),
+                _recent_counts(m for m in counted if m.occurred_on >= recent_from),
+            )
         out.append(replace(
             summary, today=day, recent_from=recent_from, recent_days=recent_days,
             watch_from=min(day, summary.watch_from), quadrants=f.grid or _NO_GRID, recent=f.recent,
@@ -725,8 +743,21 @@ def summaries_as_of(summary: FamilySummary, points: Iterable[tuple[dt.date, int]
     return out
 
 
+def _recent_counts(moments) -> tuple[int, ...] | None:
+    """The fields of Recent over these typed moments (store.typed_row), as store.family_day_counts sums
+    them; None when none reached the family."""
+    counts = [0] * 7
+    for m in moments:
+        if m.reach not in REACHED:
+            continue
+        for i, hit in enumerate((True, m.quadrant.is_oral, not m.quadrant.is_formal, m.tone is Tone.POSITIVE,
+                                 m.tone is Tone.NEUTRAL, m.tone is Tone.CONCERN, m.mediator in GO_BETWEEN)):
+            counts[i] += hit
+    return tuple(counts) if counts[0] else None
+
+
 # The columns of a stored year summary in the order _StoredFacts reads them.
 _YEAR_ROW = (
-    "household_id", "last_on", "grid", "recent_log", "log_from", "last_personal_on", "last_personal_form_id",
-    "last_contact_on", "last_contact_form_id", "unanswered", "first_unanswered_on", "last_unanswered_on",
+    "household_id", "last_on", "last_personal_on", "last_personal_form_id", "last_contact_on",
+    "last_contact_form_id", "unanswered", "first_unanswered_on", "last_unanswered_on",
 )
