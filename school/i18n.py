@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, request, session
 from flask_babel import format_date, format_decimal, format_percent, get_locale, get_translations
 from flask_login import current_user
@@ -29,8 +30,6 @@ def language_name(code: str | None) -> str:
     """A language for contact, named in the interface language (Babel's CLDR data)."""
     if not code:
         return ""
-    from babel import Locale, UnknownLocaleError
-
     try:
         return Locale.parse(code).get_display_name(str(get_locale())) or code
     except (ValueError, UnknownLocaleError):

@@ -198,6 +198,7 @@ def check_zip(data: bytes) -> None:
 def read_xlsx(data: bytes) -> list[list[str]]:
     """The first sheet as strings (dates as dd/mm/yyyy), read-only."""
     check_zip(data)
+    # Imported here on purpose: openpyxl is large, and only an XLSX upload needs it (not every worker).
     from openpyxl import load_workbook
 
     try:
