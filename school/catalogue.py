@@ -10,7 +10,6 @@ school's own forms keep the name the school gave them.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -19,23 +18,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from school.extensions import db, enum_type
 from school.grid import Quadrant
+from school.labels import Labelled, labels
 
 
-class ContactLevel(enum.StrEnum):
+class ContactLevel(Labelled):
     FAMILY = "family"
     CLASS = "class"
     SCHOOL = "school"
 
-    @property
-    def label(self) -> str:
-        return str(CONTACT_LEVEL_LABELS[self])
 
-
-CONTACT_LEVEL_LABELS = {
+CONTACT_LEVEL_LABELS = labels(ContactLevel, {
     ContactLevel.FAMILY: _l("pupil or family"),
     ContactLevel.CLASS: _l("class"),
     ContactLevel.SCHOOL: _l("whole school"),
-}
+})
 
 
 class ContactForm(db.Model):

@@ -6,30 +6,22 @@ quadrant as loose strings.
 
 from __future__ import annotations
 
-import enum
-
 from flask_babel import lazy_gettext as _l
 
+from school.labels import Labelled, labels
 
-class Formality(enum.StrEnum):
+
+class Formality(Labelled):
     INFORMAL = "informal"
     FORMAL = "formal"
 
-    @property
-    def label(self) -> str:
-        return str(_FORMALITY_LABELS[self])
 
-
-class Mode(enum.StrEnum):
+class Mode(Labelled):
     ORAL = "oral"
     WRITTEN = "written"
 
-    @property
-    def label(self) -> str:
-        return str(_MODE_LABELS[self])
 
-
-class Quadrant(enum.StrEnum):
+class Quadrant(Labelled):
     """One cell of the grid; the value is what the database stores."""
 
     INFORMAL_ORAL = "informal_oral"
@@ -57,10 +49,6 @@ class Quadrant(enum.StrEnum):
     def is_formal(self) -> bool:
         return self.formality is Formality.FORMAL
 
-    @property
-    def label(self) -> str:
-        return str(_QUADRANT_LABELS[self])
-
 
 # The grid as it is drawn everywhere: rows are modes, columns formality,
 # in the order of Tabel 1 of the Leidraad.
@@ -70,17 +58,17 @@ QUADRANTS: tuple[Quadrant, ...] = tuple(
     Quadrant.of(f, m) for m in GRID_ROWS for f in GRID_COLUMNS
 )
 
-_FORMALITY_LABELS = {Formality.INFORMAL: _l("informal"), Formality.FORMAL: _l("formal")}
-_MODE_LABELS = {Mode.ORAL: _l("oral"), Mode.WRITTEN: _l("written")}
-_QUADRANT_LABELS = {
+_FORMALITY_LABELS = labels(Formality, {Formality.INFORMAL: _l("informal"), Formality.FORMAL: _l("formal")})
+_MODE_LABELS = labels(Mode, {Mode.ORAL: _l("oral"), Mode.WRITTEN: _l("written")})
+_QUADRANT_LABELS = labels(Quadrant, {
     Quadrant.INFORMAL_ORAL: _l("informal oral"),
     Quadrant.FORMAL_ORAL: _l("formal oral"),
     Quadrant.INFORMAL_WRITTEN: _l("informal written"),
     Quadrant.FORMAL_WRITTEN: _l("formal written"),
-}
+})
 
 
-class Mediator(enum.StrEnum):
+class Mediator(Labelled):
     """Who, if anyone, stood between the school and the family in a contact."""
 
     NONE = "none"
@@ -89,18 +77,14 @@ class Mediator(enum.StrEnum):
     BRIDGE_FIGURE = "bridge_figure"
     CHILD = "child"
 
-    @property
-    def label(self) -> str:
-        return str(MEDIATOR_LABELS[self])
 
-
-MEDIATOR_LABELS = {
+MEDIATOR_LABELS = labels(Mediator, {
     Mediator.NONE: _l("nobody"),
     Mediator.PROFESSIONAL_INTERPRETER: _l("professional interpreter"),
     Mediator.INFORMAL_INTERPRETER: _l("informal interpreter"),
     Mediator.BRIDGE_FIGURE: _l("bridge figure (brugfiguur)"),
     Mediator.CHILD: _l("the child"),
-}
+})
 
 # A go-between carries the message, but the school has not spoken with the family itself.
 GO_BETWEEN = (Mediator.BRIDGE_FIGURE, Mediator.CHILD)

@@ -8,31 +8,28 @@ family scope (school.families.scope).
 
 from __future__ import annotations
 
-import enum
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 
+from school.labels import Labelled, labels
 
-class Role(enum.StrEnum):
+
+class Role(Labelled):
     RECEPTION = "reception"
     TEACHER = "teacher"
     CARE = "care"
     DIRECTOR = "director"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
 
-
-ROLE_LABELS = {
+ROLE_LABELS = labels(Role, {
     Role.RECEPTION: _l("Reception"),
     Role.TEACHER: _l("Teacher"),
     Role.CARE: _l("Care coordinator"),
     Role.DIRECTOR: _l("Director"),
     Role.ADMIN: _l("Administrator"),
-}
+})
 
 
 # Who may log contacts (the admin manages the school, not its families).

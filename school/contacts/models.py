@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -12,50 +11,46 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from school.catalogue import ContactForm
 from school.extensions import db, enum_type
 from school.grid import Mediator, Quadrant
+from school.labels import Labelled, labels
 from school.schoolyear import utcnow
 
 
-class Initiative(enum.StrEnum):
+class Initiative(Labelled):
     SCHOOL = "school"
     FAMILY = "family"
 
-    @property
-    def label(self) -> str:
-        return str(INITIATIVE_LABELS[self])
 
-
-class Reach(enum.StrEnum):
+class Reach(Labelled):
     TWO_WAY = "two_way"
     ONE_WAY = "one_way"
     NOT_REACHED = "not_reached"
-
-    @property
-    def label(self) -> str:
-        return str(REACH_LABELS[self])
 
     @property
     def reached(self) -> bool:
         return self is not Reach.NOT_REACHED
 
 
-class Tone(enum.StrEnum):
+class Tone(Labelled):
     POSITIVE = "positive"
     NEUTRAL = "neutral"
     CONCERN = "concern"
 
-    @property
-    def label(self) -> str:
-        return str(TONE_LABELS[self])
 
 
-
-INITIATIVE_LABELS = {Initiative.SCHOOL: _l("the school"), Initiative.FAMILY: _l("the family")}
-REACH_LABELS = {
+INITIATIVE_LABELS = labels(Initiative, {
+    Initiative.SCHOOL: _l("the school"),
+    Initiative.FAMILY: _l("the family"),
+})
+REACH_LABELS = labels(Reach, {
     Reach.TWO_WAY: _l("two-way conversation"),
     Reach.ONE_WAY: _l("one-way message"),
     Reach.NOT_REACHED: _l("did not reach them"),
-}
-TONE_LABELS = {Tone.POSITIVE: _l("positive"), Tone.NEUTRAL: _l("neutral"), Tone.CONCERN: _l("concern")}
+})
+TONE_LABELS = labels(Tone, {
+    Tone.POSITIVE: _l("positive"),
+    Tone.NEUTRAL: _l("neutral"),
+    Tone.CONCERN: _l("concern"),
+})
 
 
 

@@ -316,13 +316,44 @@ def log_activity(
     if given, a 'did not reach them' moment per invited family that did not."""
     if form.is_broadcast:
         raise ContactError("a broadcast has no attendance")
+    came = list(dict.fromkeys(came))
+    not_came = [h for h in dict.fromkeys(not_came) if h not in set(came)]
+    return _save_group(
+        user, form=form, class_id=class_id, occurred_on=occurred_on, token=token, title=title, note=note,
+        attendance=((came, Reach.TWO_WAY), (not_came, Reach.NOT_REACHED)),
+    )
+
+
+def log_broadcast(
+    user: User,
+    *,
+    form: ContactForm,
+    class_id: int | None,
+    occurred_on: dt.date,
+    token: str,
+    title: str | None = None,
+    note: str | None = None,
+) -> GroupSaved:
+    """One row for the whole class or school; no family counts as reached by it."""
+    if not form.is_broadcast:
+        raise ContactError("not a broadcast form")
+    return _save_group(
+        user, form=form, class_id=class_id, occurred_on=occurred_on, token=token, title=title, note=note,
+        attendance=(),
+    )
+
+
+def _save_group(
+    user: User, *, form: ContactForm, class_id: int | None, occurred_on: dt.date, token: str,
+    title: str | None, note: str | None, attendance: Iterable[tuple[list[int], Reach]],
+) -> GroupSaved:
+    """The group contact and a moment per family in `attendance` ((household ids, reach) pairs), in one
+    transaction; a resend with the same token answers with what the first send saved."""
     if occurred_on > schoolyear.today():
         raise ContactError("future date")
     again = _existing_group(token, user)
     if again is not None:
         return again
-    came = list(dict.fromkeys(came))
-    not_came = [h for h in dict.fromkeys(not_came) if h not in set(came)]
     group = GroupContact(
         form_id=form.id,
         class_id=class_id,
@@ -348,11 +379,14 @@ def log_activity(
                 logged_by_id=user.id,
                 submission_token=token,
             )
-            for ids, reach in ((came, Reach.TWO_WAY), (not_came, Reach.NOT_REACHED))
+            for ids, reach in attendance
             for household_id in ids
         ]
         audit.record("group_contact.created", object_type="group_contact", object_id=group.id)
-        _save_new(moments)
+        if moments:
+            _save_new(moments)
+        else:  # a broadcast: nobody is reached, so nothing for the visibility rules
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         again = _existing_group(token, user)
@@ -360,47 +394,6 @@ def log_activity(
             raise
         return again
     return GroupSaved(group, moments, repeated=False)
-
-
-def log_broadcast(
-    user: User,
-    *,
-    form: ContactForm,
-    class_id: int | None,
-    occurred_on: dt.date,
-    token: str,
-    title: str | None = None,
-    note: str | None = None,
-) -> GroupSaved:
-    """One row for the whole class or school; no family counts as reached by it."""
-    if not form.is_broadcast:
-        raise ContactError("not a broadcast form")
-    if occurred_on > schoolyear.today():
-        raise ContactError("future date")
-    again = _existing_group(token, user)
-    if again is not None:
-        return again
-    group = GroupContact(
-        form_id=form.id,
-        class_id=class_id,
-        occurred_on=occurred_on,
-        title=title,
-        note=note,
-        logged_by_id=user.id,
-        submission_token=token,
-    )
-    db.session.add(group)
-    try:
-        db.session.flush()
-        audit.record("group_contact.created", object_type="group_contact", object_id=group.id)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        again = _existing_group(token, user)
-        if again is None:
-            raise
-        return again
-    return GroupSaved(group, [], repeated=False)
 
 
 def remove_group(user: User, group: GroupContact) -> None:

@@ -12,27 +12,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from school.catalogue import ContactForm
 from school.extensions import db, enum_type
 from school.grid import Mediator
+from school.labels import Labelled, labels
 from school.schoolyear import utcnow
 
 
-class Level(enum.StrEnum):
+class Level(Labelled):
     KLEUTER = "kleuter"
     LAGER = "lager"
     SECUNDAIR = "secundair"
 
-    @property
-    def label(self) -> str:
-        return str(LEVEL_LABELS[self])
 
-
-LEVEL_LABELS = {
+LEVEL_LABELS = labels(Level, {
     Level.KLEUTER: _l("Nursery (kleuter)"),
     Level.LAGER: _l("Primary (lager)"),
     Level.SECUNDAIR: _l("Secondary (secundair)"),
-}
+})
 
 
-class Kinship(enum.StrEnum):
+class Kinship(Labelled):
     MOTHER = "mother"
     FATHER = "father"
     GRANDPARENT = "grandparent"
@@ -40,19 +37,15 @@ class Kinship(enum.StrEnum):
     GUARDIAN = "guardian"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(KINSHIP_LABELS[self])
 
-
-KINSHIP_LABELS = {
+KINSHIP_LABELS = labels(Kinship, {
     Kinship.MOTHER: _l("mother"),
     Kinship.FATHER: _l("father"),
     Kinship.GRANDPARENT: _l("grandparent"),
     Kinship.FOSTER_PARENT: _l("foster parent"),
     Kinship.GUARDIAN: _l("guardian"),
     Kinship.OTHER: _l("other caregiver"),
-}
+})
 
 
 class IntakeStatus(enum.StrEnum):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.extensions import db, enum_type
+from school.labels import Labelled, labels
 from school.schoolyear import utcnow
 
 
-class Approach(enum.StrEnum):
+class Approach(Labelled):
     PHONE = "phone"
     GATE = "gate"
     FLEXIBLE_MOMENT = "flexible_moment"
@@ -22,27 +22,19 @@ class Approach(enum.StrEnum):
     VIA_BRIDGE_FIGURE = "via_bridge_figure"
     VIA_CHILD = "via_child"
 
-    @property
-    def label(self) -> str:
-        return str(APPROACH_LABELS[self])
 
-
-class FollowUpStatus(enum.StrEnum):
+class FollowUpStatus(Labelled):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     DONE = "done"  # closed by a contact that reached the family
     CLOSED = "closed"  # closed by hand, with a reason
 
     @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
-
-    @property
     def is_open(self) -> bool:
         return self in (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
 
 
-APPROACH_LABELS = {
+APPROACH_LABELS = labels(Approach, {
     Approach.PHONE: _l("phone call"),
     Approach.GATE: _l("conversation at the gate"),
     Approach.FLEXIBLE_MOMENT: _l("a flexible moment"),
@@ -50,13 +42,13 @@ APPROACH_LABELS = {
     Approach.INTERPRETER: _l("with an interpreter"),
     Approach.VIA_BRIDGE_FIGURE: _l("via the bridge figure"),
     Approach.VIA_CHILD: _l("via the child"),
-}
-STATUS_LABELS = {
+})
+STATUS_LABELS = labels(FollowUpStatus, {
     FollowUpStatus.OPEN: _l("open"),
     FollowUpStatus.IN_PROGRESS: _l("in progress"),
     FollowUpStatus.DONE: _l("done"),
     FollowUpStatus.CLOSED: _l("closed"),
-}
+})
 
 
 class FollowUp(db.Model):
