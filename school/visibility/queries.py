@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask import abort, current_app, url_for
+from flask import abort
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -53,14 +53,6 @@ LIST_PAGE_SIZE = 50
 def load_thresholds() -> Thresholds:
     return Thresholds.load()
 
-
-def has_endpoint(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
-
-
-def url_if(endpoint: str, **values) -> str | None:
-    """A URL for `endpoint`, or None while that page does not exist (yet)."""
-    return url_for(endpoint, **values) if has_endpoint(endpoint) else None
 
 
 # --- the less-visible list ---------------------------------------------------
@@ -478,7 +470,6 @@ def family_page(household: Household, user: User, args: Mapping) -> dict:
         "can_read_note": lambda moment: may_read_note(user, moment),
         "can_correct": lambda moment: may_correct(user, moment),
         "may_plan": user.role in FOLLOW_UP_ROLES,
-        "url_if": url_if,
         "is_overdue": is_overdue,
         "quadrants": list(Quadrant),
         "signal_title": lambda code: str(SIGNAL_TITLES.get(code, code)),
