@@ -28,11 +28,6 @@ ERASURE_REASONS = ("request", "left_school", "retention")
 EXPORT_KINDS = ("access", "transfer")
 
 
-def record_family_view(household: Household) -> None:
-    """The privacy page shows what the school holds about a family: a view of the family, audited."""
-    audit.record_family_view(household.id, page="privacy")
-
-
 def export_household(household: Household, *, kind: str, fmt: str) -> dict:
     """The export for an access request ('access') or a change of school ('transfer')."""
     if kind not in EXPORT_KINDS:
