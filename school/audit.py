@@ -67,18 +67,6 @@ def record(
     return event
 
 
-def record_family_view(household_id: int, page: str | None = None) -> None:
-    """A page or form that shows a family's data is a view of the family: one event, in a write
-    transaction of its own (the page's reading one ends first; see school.database).
-
-    `page` says which, when it is not the family page itself (a follow-up, a contact being
-    corrected, the edit form, the privacy page).
-    """
-    detail = {"page": page} if page else {}
-    record_alone("family.viewed", object_type="household", object_id=household_id,
-                 household_id=household_id, **detail)
-
-
 def record_alone(action: str, **details) -> None:
     """An event in a write transaction of its own, after a page or an export was read: the reading
     transaction ends, and the event is the first statement of the next (school.database). Who did

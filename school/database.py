@@ -78,13 +78,15 @@ def begins_writing() -> bool:
 
 def _sqlite_connected(dbapi_connection, _record) -> None:
     """WAL and foreign keys on every SQLite connection (the busy timeout is the driver's `timeout`,
-    set from SQLITE_BUSY_TIMEOUT in create_app)."""
+    set from SQLITE_BUSY_TIMEOUT in create_app), and secure_delete: a deleted row's bytes are
+    overwritten with zeros, not left in free pages (erasure, school.privacy.service)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
     # The driver's own implicit BEGIN is off: _sqlite_begin decides.
     dbapi_connection.isolation_level = None

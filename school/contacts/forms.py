@@ -41,6 +41,29 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class TokenRequired:
+    """A form that saves once per submission token: a POST without its token (or with a malformed
+    one) is refused, so a resend of it cannot save twice. The token is a hidden field, so the
+    message goes where the user sees it (on the contact form's choice), and the form shown again
+    carries a fresh token to send once the user has checked it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.submission_token.data and not self.is_submitted():
+            self.submission_token.data = new_token()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.submission_token.errors:
+            self.form_id.errors = [*self.form_id.errors, token_missing_message()]
+            self.submission_token.data = new_token()
+        return valid
+
+
+def token_missing_message() -> str:
+    return _("This form arrived without its submission code, so nothing was saved. Check it and save again.")
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -122,7 +145,7 @@ def enum_choices(enum_cls) -> list[tuple[str, str]]:
 # --- one moment (one family, or several at once) -------------------------------
 
 
-class MomentFields(SchoolForm):
+class MomentFields(TokenRequired, SchoolForm):
     """What every contact moment records; the fact-only entry needs only the form."""
 
     submission_token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
@@ -149,8 +172,6 @@ class MomentFields(SchoolForm):
         self.occurred_on.validators = [ContactDay(keep=keep_day)]
         if self.occurred_on.data is None and not self.occurred_on.raw_data:
             self.occurred_on.data = schoolyear.today()
-        if not self.submission_token.data:
-            self.submission_token.data = new_token()
 
     # Model values, once validated.
     def cleaned(self) -> dict:
@@ -217,7 +238,7 @@ class SeveralForm(MomentFields):
 WHOLE_SCHOOL = "school"
 
 
-class GroupFields(SchoolForm):
+class GroupFields(TokenRequired, SchoolForm):
     submission_token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
     form_id = _radio(_l("What was it?"), _l("Choose what kind of contact it was."))
     audience = SelectField(_l("For"), validate_choice=False)
@@ -233,8 +254,6 @@ class GroupFields(SchoolForm):
         self.occurred_on.validators = [ContactDay()]
         if self.occurred_on.data is None and not self.occurred_on.raw_data:
             self.occurred_on.data = schoolyear.today()
-        if not self.submission_token.data:
-            self.submission_token.data = new_token()
 
     @property
     def class_id(self) -> int | None:

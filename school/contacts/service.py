@@ -239,11 +239,6 @@ def _remove(moments: list[ContactMoment], user: User) -> None:
     events.contacts_removed.send(None, moments=moments)
 
 
-def record_moment_view(moment: ContactMoment) -> None:
-    """Opening a contact to correct it shows the family's data: a view of the family, audited; commits."""
-    audit.record_family_view(moment.household_id, page="contact_edit")
-
-
 def update_moment(
     user: User, moment: ContactMoment, *, version: int | None, form: ContactForm, **changes
 ) -> ContactMoment:

@@ -121,7 +121,7 @@ class SavedView:
 
 
 @bp.get("/log")
-@roles_required(*LOGGERS, limited=FAMILY_SCOPED)
+@roles_required(*LOGGERS, limited=FAMILY_SCOPED, shows_family="quick_log")
 def quick_log():
     user = _user()
     named = request.args.get("household_id")
@@ -446,7 +446,7 @@ def _back_url(moment):
 
 
 @bp.route("/moments/<id:moment_id>/edit", methods=["GET", "POST"])
-@roles_required(*LOGGERS, limited=OWN_ENTRIES_ONLY)
+@roles_required(*LOGGERS, limited=OWN_ENTRIES_ONLY, shows_family="contact_edit")
 def edit_moment(moment_id: int):
     user = _user()
     moment = queries.moment_or_404(moment_id, user)
@@ -468,7 +468,6 @@ def edit_moment(moment_id: int):
         form.caregiver_id.data = str(moment.caregiver_id or "")
         form.pupil_id.data = str(moment.pupil_id or "")
         form.version.data = str(moment.version)
-        service.record_moment_view(moment)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

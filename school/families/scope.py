@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask import Flask, abort, current_app
 from sqlalchemy import Select, or_, select
 
-from school.access import refuse
+from school.access import family_opened, refuse
 from school.accounts.models import Role, User, class_teachers
 from school.extensions import db
 from school.families.models import Household, Pupil, household_pupils
@@ -73,4 +73,5 @@ def get_household_or_404(household_id: int, user: User) -> Household:
         refuse(object_type="household", object_id=household_id, household_id=household_id)
     if household is None or household.anonymised_at is not None:
         abort(404)
+    family_opened(household.id)  # a successful GET is audited as a view of it (school.access)
     return household

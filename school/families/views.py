@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from school import audit
 from school.access import roles_required, signed_in
 from school.accounts.models import Role
 from school.extensions import db
@@ -92,15 +91,13 @@ def intake():
 
 
 @bp.route("/<id:household_id>/edit", methods=["GET", "POST"])
-@roles_required(*INTAKE_ROLES)
+@roles_required(*INTAKE_ROLES, shows_family="edit")  # the form shows the whole family
 def edit(household_id: int):
     household = get_household_or_404(household_id, current_user)
     form = _family_form(household)
     if request.method == "GET":
         form.fill_from(household)
         form.submission_token.data = secrets.token_urlsafe(16)
-        # The form shows the whole family: a view like the family page, and audited as one.
-        audit.record_family_view(household.id, page="edit")
         return _form_page(form, household)
     return _handle_post(form, household)
 
@@ -247,7 +244,7 @@ def _link_pupil(form: FamilyForm, value: str) -> str | None:
 
 
 @bp.get("/pupils")
-@roles_required(*INTAKE_ROLES)
+@roles_required(*INTAKE_ROLES, shows_family=False)  # the household only sets the form's address
 def find_pupils():
     """As-you-type: children already at school who could be linked to this household."""
     q = request.args.get("pupil_query", "")[:100]

@@ -2,11 +2,17 @@
 
 Each function writes its audit event in the same transaction as the change
 and commits. Erasure deletes the household and everything about it, and
-keeps the audit trail with a pseudonym in place of the household.
+keeps the audit trail with a pseudonym in place of the household. On SQLite
+the deleted rows are overwritten with zeros (`secure_delete`, school.database)
+and the write-ahead log, which still holds the pages as they were, is
+checkpointed into the main file and truncated after the commit, so no byte of
+the family's text stays in any database file (tests/test_erasure_files.py).
+Old backups keep it until they are rotated away (README, backups).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,14 +29,11 @@ from school.privacy import queries
 from school.visibility import store as summaries
 from school.visibility.models import FollowUp
 
+logger = logging.getLogger(__name__)
+
 # Why a household was erased (a code in the audit event, never free text).
 ERASURE_REASONS = ("request", "left_school", "retention")
 EXPORT_KINDS = ("access", "transfer")
-
-
-def record_family_view(household: Household) -> None:
-    """The privacy page shows what the school holds about a family: a view of the family, audited."""
-    audit.record_family_view(household.id, page="privacy")
 
 
 def export_household(household: Household, *, kind: str, fmt: str) -> dict:
@@ -122,7 +125,25 @@ def erase_households(household_ids: Iterable[int], *, reason: str, user: User | 
         )
         event.household_ref = pseudonyms[household_id]
     db.session.commit()
+    checkpoint()
     return [Erased(household_id, pseudonyms[household_id]) for household_id in ids]
+
+
+def checkpoint() -> None:
+    """SQLite: copy the write-ahead log into the main file and truncate it to nothing, so that the
+    erased family's text does not live on in the `-wal` file. It waits (up to the busy timeout)
+    for readers still using older pages; if one outlasts that, the log is truncated at the next
+    checkpoint and this is logged. Nothing to do on PostgreSQL."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    connection = db.engine.raw_connection()
+    try:
+        # Outside any transaction (the driver's own BEGIN is off: school.database).
+        busy, _log, _done = connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
+    if busy:
+        logger.warning("erasure: the write-ahead log could not be truncated yet (a reader was busy)")
 
 
 def _forget(ids: list[int], pupil_ids: list[int]) -> None:

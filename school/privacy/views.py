@@ -27,10 +27,9 @@ def _user():
 
 
 @bp.get("/families/<id:household_id>")
-@roles_required(*PRIVACY_ROLES)
+@roles_required(*PRIVACY_ROLES, shows_family="privacy")
 def family(household_id: int):
     household = get_household_or_404(household_id, _user())
-    service.record_family_view(household)
     return _family_page(household)
 
 
@@ -43,7 +42,7 @@ def _family_page(household, *, erase_form=None, status=200):
 
 
 @bp.get(f"/families/<id:household_id>/export/{KIND}.json")
-@roles_required(*PRIVACY_ROLES)
+@roles_required(*PRIVACY_ROLES, shows_family=False)  # audited as family.exported
 def export_json(household_id: int, kind: str):
     household = get_household_or_404(household_id, _user())
     record = service.export_household(household, kind=kind, fmt="json")
@@ -54,7 +53,7 @@ def export_json(household_id: int, kind: str):
 
 
 @bp.get(f"/families/<id:household_id>/export/{KIND}")
-@roles_required(*PRIVACY_ROLES)
+@roles_required(*PRIVACY_ROLES, shows_family=False)  # audited as family.exported
 def export_page(household_id: int, kind: str):
     """The same export as a page to print (or save as PDF) and hand over."""
     household = get_household_or_404(household_id, _user())

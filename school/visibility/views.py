@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from school import audit, schoolyear
-from school.access import roles_required, signed_in
+from school import schoolyear
+from school.access import FAMILY_PAGE, roles_required, signed_in
 from school.accounts.models import Role, User
 from school.contacts.forms import new_token
 from school.extensions import db
@@ -80,36 +80,33 @@ def less_visible():
 
 
 @bp.get("/families/<id:household_id>")
-@signed_in
+@signed_in(shows_family=FAMILY_PAGE)
 def family(household_id: int):
     """The family page: its grid, signals, follow-ups and timeline."""
     household = get_household_or_404(household_id, _user())
-    audit.record_family_view(household.id)
     return render("visibility/family.html", **queries.family_page(household, _user(), request.args))
 
 
 def _family_part(household_id: int, part: str, block: str):
     household = get_household_or_404(household_id, _user())
-    if not wants_fragment():
-        audit.record_family_view(household.id)
     context = queries.family_page(household, _user(), request.args)
     return render("visibility/family_part.html", block=block, part=part, **context)
 
 
 @bp.get("/families/<id:household_id>/grid")
-@signed_in
+@signed_in(shows_family=FAMILY_PAGE)
 def family_grid(household_id: int):
     return _family_part(household_id, "visibility/_grid.html", "part")
 
 
 @bp.get("/families/<id:household_id>/reach")
-@signed_in
+@signed_in(shows_family=FAMILY_PAGE)
 def family_reach(household_id: int):
     return _family_part(household_id, "visibility/_reach.html", "part")
 
 
 @bp.get("/families/<id:household_id>/timeline")
-@signed_in
+@signed_in(shows_family=FAMILY_PAGE)
 def family_timeline(household_id: int):
     if not wants_fragment():
         get_household_or_404(household_id, _user())  # outside the user's reach: 404, not a redirect
@@ -122,7 +119,7 @@ def family_timeline(household_id: int):
 
 
 @bp.route("/families/<id:household_id>/follow-ups/new", methods=["GET", "POST"])
-@roles_required(*FOLLOW_UP_ROLES)
+@roles_required(*FOLLOW_UP_ROLES, shows_family="new_follow_up")
 def new_follow_up(household_id: int):
     user = _user()
     household = get_household_or_404(household_id, user)
@@ -179,7 +176,7 @@ def _saved(household_id: int, event: str):
 
 
 @bp.route("/follow-ups/<id:follow_up_id>", methods=["GET", "POST"])
-@roles_required(*FOLLOW_UP_ROLES)
+@roles_required(*FOLLOW_UP_ROLES, shows_family="follow_up")  # the plan and the family's name
 def edit_follow_up(follow_up_id: int):
     user = _user()
     follow_up = queries.follow_up_or_404(follow_up_id, user)
@@ -195,7 +192,6 @@ def edit_follow_up(follow_up_id: int):
         form.status.data = follow_up.status.value
         form.signal_code.data = follow_up.signal_code or ""
         form.version.data = str(follow_up.version)
-        audit.record_family_view(household.id, page="follow_up")  # the plan and the family's name
     conflict = None
     status = 200
     if form.validate_on_submit():
