@@ -77,7 +77,6 @@ def record_alone(action: str, **details) -> None:
         record(action, **details)
 
 
-
 def pseudonymise(pseudonyms: dict[int, str]) -> None:
     """Put each household's pseudonym in place of its id, in every event about it.
 

@@ -145,17 +145,20 @@ def _existing(token: str, household_ids: list[int], user: User) -> dict[int, Con
 
 def _save_new(moments: list[ContactMoment]) -> None:
     """Insert, audit, tell the visibility rules, commit: one transaction."""
+    _add_moments(moments)
+    db.session.commit()
+
+
+def _add_moments(moments: list[ContactMoment], action: str = "contact.created", **detail) -> None:
+    """Insert the moments, audit each, and tell the visibility rules; the caller commits."""
     db.session.add_all(moments)
     db.session.flush()
     for moment in moments:
         audit.record(
-            "contact.created",
-            object_type="contact_moment",
-            object_id=moment.id,
-            household_id=moment.household_id,
+            action, object_type="contact_moment", object_id=moment.id, household_id=moment.household_id,
+            **detail,
         )
     events.contacts_logged.send(None, moments=moments)
-    db.session.commit()
 
 
 INTAKE_FORM_CODE = "enrolment_interview"
@@ -189,16 +192,7 @@ def log_intake_conversation(
         logged_by_id=user.id,
         submission_token=token,
     )
-    db.session.add(moment)
-    db.session.flush()
-    audit.record(
-        "contact.logged",
-        object_type="contact_moment",
-        object_id=moment.id,
-        household_id=household.id,
-        form=INTAKE_FORM_CODE,
-    )
-    events.contacts_logged.send(None, moments=[moment])
+    _add_moments([moment], "contact.logged", form=INTAKE_FORM_CODE)
     return moment
 
 
