@@ -34,12 +34,19 @@ ROLE_LABELS = labels(Role, {
 
 # Who may log contacts (the admin manages the school, not its families).
 LOGGERS = (Role.TEACHER, Role.RECEPTION, Role.CARE, Role.DIRECTOR)
+# Who may read a family's contacts: its contact moments, grid, signals and follow-ups. The admin
+# manages accounts, the catalogue and the rosters, so opens a family's details (names, classes,
+# caregivers: the roster data it imports and de-duplicates) and nothing of its contacts.
+CONTACT_READERS = (Role.RECEPTION, Role.TEACHER, Role.CARE, Role.DIRECTOR)
 # Who may read any note, confidential ones included, and correct any moment.
 CORRECTORS = (Role.CARE, Role.DIRECTOR)
 # Who may change the catalogue of contact forms.
 CATALOGUE_EDITORS = (Role.ADMIN, Role.DIRECTOR)
 # Who may plan and own a follow-up.
 FOLLOW_UP_ROLES = (Role.TEACHER, Role.CARE, Role.DIRECTOR)
+# Who may give a follow-up - and with it the family - to a teacher who does not see that family yet
+# (a teacher gives it only to herself or a colleague who already sees the family).
+ENTRUSTERS = (Role.CARE, Role.DIRECTOR)
 
 
 class _Person(Protocol):
@@ -53,14 +60,25 @@ class _Logged(Protocol):
     confidential: bool
 
 
+def reads_contacts(user: _Person) -> bool:
+    """Whether the user may read families' contacts at all (not the admin: see CONTACT_READERS)."""
+    return user.role in CONTACT_READERS
+
+
+def may_entrust(user: _Person) -> bool:
+    """Whether the user may make a teacher outside the family's reach the owner of its follow-up."""
+    return user.role in ENTRUSTERS
+
+
 def may_correct(user: _Person, moment: _Logged) -> bool:
     """The author corrects their own contact moments; care and the director any (never the admin)."""
     return user.role in LOGGERS and (moment.logged_by_id == user.id or user.role in CORRECTORS)
 
 
 def may_read_note(user: _Person, moment: _Logged) -> bool:
-    """Notes: the author always; reception never others'; confidential ones only care and the director."""
-    if not moment.note:
+    """Notes: never the admin; the author always; reception never others'; confidential ones only
+    care and the director."""
+    if not moment.note or not reads_contacts(user):
         return False
     if moment.logged_by_id is not None and moment.logged_by_id == user.id:
         return True

@@ -15,8 +15,8 @@ OPEN_NOTE = "Mama vraagt een gesprek na de vakantie"
 CONFIDENTIAL_NOTE = "Vertrouwelijk: gesprek met het CLB gepland"
 
 # DOMAIN.md and the issue: confidential notes for their author, care and the director;
-# reception reads no notes but its own. (The admin manages the school, and sees the others.)
-READS_OPEN = {Role.TEACHER, Role.CARE, Role.DIRECTOR, Role.ADMIN}
+# reception reads no notes but its own; the admin (accounts, catalogue, rosters) reads none.
+READS_OPEN = {Role.TEACHER, Role.CARE, Role.DIRECTOR}
 READS_CONFIDENTIAL = {Role.CARE, Role.DIRECTOR}
 
 
@@ -54,3 +54,27 @@ def test_the_author_reads_their_own_confidential_note(app, school):
     reception = signed_in_client(app, school.users["reception"])
     own = reception.get(f"/families/{school.inside}").get_data(as_text=True)
     assert "matrix note" in own  # reception wrote one of these itself
+
+
+def test_the_admin_opens_a_familys_details_but_none_of_its_contacts(app, school):
+    """The admin imports and de-duplicates the rosters: names, classes, caregivers; no contacts."""
+    from sqlalchemy import func, select
+
+    from school.audit import AuditEvent
+
+    client = signed_in_client(app, school.users["admin"])
+    html = client.get(f"/families/{school.inside}").get_data(as_text=True)
+    assert "Gezin Binnen" in html and "Ina Binnen" in html and "Iris Binnen" in html
+    for part in ('id="family-grid"', 'id="family-reach"', 'id="family-timeline"', "matrix note"):
+        assert part not in html, part
+
+    def refusals() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                     .where(AuditEvent.action == "access.refused"))
+
+    for part in ("grid", "reach", "timeline"):
+        before = refusals()
+        response = client.get(f"/families/{school.inside}/{part}", headers={"HX-Request": "true"})
+        assert response.status_code == 404, part
+        assert refusals() == before + 1, part

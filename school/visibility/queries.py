@@ -25,7 +25,7 @@ from school.families.models import Household, Pupil, SchoolClass, household_pupi
 from school.families.queries import current_school_year
 from school.families.scope import get_household_or_404, sees_all_families, visible_household_ids
 from school.grid import GRID_COLUMNS, GRID_ROWS, Quadrant
-from school.policy import FOLLOW_UP_ROLES, may_correct, may_read_note
+from school.policy import FOLLOW_UP_ROLES, may_correct, may_read_note, reads_contacts
 from school.visibility.models import FollowUp, FollowUpStatus
 from school.visibility.signals import (
     CODES,
@@ -232,8 +232,8 @@ def my_recently_closed(user: User, limit: int = 10) -> list[FollowUp]:
 
 
 def others_open_follow_ups(user: User) -> list[FollowUp]:
-    """Open follow-ups of colleagues, for care and the director (who see all families)."""
-    if not sees_all_families(user):
+    """Open follow-ups of colleagues, for those who see all families and read contacts (not the admin)."""
+    if not sees_all_families(user) or not reads_contacts(user):
         return []
     return list(db.session.scalars(
         _follow_up_query()
@@ -462,10 +462,11 @@ def family_page(household: Household, user: User, args: Mapping) -> dict:
         page = int(args.get("page", 1))
     except (TypeError, ValueError):
         page = 1
+    contacts = reads_contacts(user)  # the admin: the family's details, none of its contacts
     return {
         "household": household,
-        "reach": family_reach(household, today),
-        "timeline": timeline(household, quadrant=quadrant, page=page, today=today),
+        "reach": family_reach(household, today) if contacts else None,
+        "timeline": timeline(household, quadrant=quadrant, page=page, today=today) if contacts else None,
         "other_households": other_households(household, user),
         "can_read_note": lambda moment: may_read_note(user, moment),
         "can_correct": lambda moment: may_correct(user, moment),

@@ -13,7 +13,7 @@ from school.contacts.forms import new_token
 from school.extensions import db
 from school.families.scope import get_household_or_404
 from school.ids import parse_id
-from school.policy import FOLLOW_UP_ROLES
+from school.policy import CONTACT_READERS, FOLLOW_UP_ROLES
 from school.visibility import queries, service
 from school.visibility.forms import FollowUpEditForm, FollowUpForm, ThresholdsForm
 from school.visibility.models import Approach, FollowUpStatus
@@ -82,7 +82,8 @@ def less_visible():
 @bp.get("/families/<id:household_id>")
 @signed_in(shows_family=FAMILY_PAGE)
 def family(household_id: int):
-    """The family page: its grid, signals, follow-ups and timeline."""
+    """The family page: its details, and for those who read contacts its grid, signals, follow-ups and
+    timeline (the admin sees the details only: school.policy.CONTACT_READERS)."""
     household = get_household_or_404(household_id, _user())
     return render("visibility/family.html", **queries.family_page(household, _user(), request.args))
 
@@ -94,19 +95,19 @@ def _family_part(household_id: int, part: str, block: str):
 
 
 @bp.get("/families/<id:household_id>/grid")
-@signed_in(shows_family=FAMILY_PAGE)
+@roles_required(*CONTACT_READERS, shows_family=FAMILY_PAGE)  # the family's contacts: not the admin
 def family_grid(household_id: int):
     return _family_part(household_id, "visibility/_grid.html", "part")
 
 
 @bp.get("/families/<id:household_id>/reach")
-@signed_in(shows_family=FAMILY_PAGE)
+@roles_required(*CONTACT_READERS, shows_family=FAMILY_PAGE)  # the family's contacts: not the admin
 def family_reach(household_id: int):
     return _family_part(household_id, "visibility/_reach.html", "part")
 
 
 @bp.get("/families/<id:household_id>/timeline")
-@signed_in(shows_family=FAMILY_PAGE)
+@roles_required(*CONTACT_READERS, shows_family=FAMILY_PAGE)  # the family's contacts: not the admin
 def family_timeline(household_id: int):
     if not wants_fragment():
         get_household_or_404(household_id, _user())  # outside the user's reach: 404, not a redirect
