@@ -16,6 +16,8 @@ from school.visibility.models import Approach, FollowUpStatus
 from school.visibility.signals import CODES, LIMITS, SIGNAL_TITLES
 
 NOTE_MAX = 2000
+# Beside a colleague in the owner list whom choosing would give the family (care and the director).
+NOT_SEEING_YET = _l("does not see this family yet")
 
 
 def _strip(value):
@@ -52,9 +54,14 @@ class FollowUpForm(SchoolForm):
         render_kw={"rows": 3},
     )
 
-    def __init__(self, *args, owners=(), **kwargs):
+    def __init__(self, *args, owners=(), not_seeing=frozenset(), **kwargs):
+        """`owners`: who may be chosen; `not_seeing`: the ids of those among them who do not see the
+        family yet (choosing one entrusts it to them, which the option says)."""
         super().__init__(*args, **kwargs)
-        self.owner.choices = [(u.id, f"{u.name} · {u.role.label}") for u in owners]
+        self.owner.choices = [
+            (u.id, f"{u.name} · {u.role.label}" + (f" · {NOT_SEEING_YET}" if u.id in not_seeing else ""))
+            for u in owners
+        ]
         self.approach.choices = [(a.value, a.label) for a in Approach]
         self.signal_code.choices = [("", _l("no particular signal"))] + [
             (code, SIGNAL_TITLES[code]) for code in CODES

@@ -77,6 +77,11 @@ class FollowUp(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None]
+    # Given to a teacher who did not see the family yet: the owner's reach widens to it (the family
+    # scope), so who decided and when is kept, shown on the follow-up and audited. None: the owner
+    # already saw the family (or care or the director own it).
+    entrusted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entrusted_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     # One per rendered "new follow-up" form, so a resent POST saves once (as contact moments do).
     # None for follow-ups made elsewhere (the demo, older rows).
@@ -86,4 +91,5 @@ class FollowUp(db.Model):
 
     household: Mapped[Household] = relationship()  # noqa: F821
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])  # noqa: F821
+    entrusted_by: Mapped[User | None] = relationship(foreign_keys=[entrusted_by_id])  # noqa: F821
     closed_by_moment: Mapped[ContactMoment | None] = relationship()  # noqa: F821

@@ -23,9 +23,9 @@ from school.contacts.models import ContactMoment
 from school.extensions import db
 from school.families.models import Household, Pupil, SchoolClass, household_pupils
 from school.families.queries import current_school_year
-from school.families.scope import get_household_or_404, sees_all_families, visible_household_ids
+from school.families.scope import get_household_or_404, sees_all_families, visible_household_ids, who_sees
 from school.grid import GRID_COLUMNS, GRID_ROWS, Quadrant
-from school.policy import FOLLOW_UP_ROLES, may_correct, may_read_note, reads_contacts
+from school.policy import FOLLOW_UP_ROLES, may_correct, may_entrust, may_read_note, reads_contacts
 from school.visibility.models import FollowUp, FollowUpStatus
 from school.visibility.signals import (
     CODES,
@@ -204,7 +204,7 @@ def class_choices(user: User) -> list[SchoolClass]:
 
 def _follow_up_query():
     return select(FollowUp).options(
-        selectinload(FollowUp.household), selectinload(FollowUp.owner),
+        selectinload(FollowUp.household), selectinload(FollowUp.owner), selectinload(FollowUp.entrusted_by),
         selectinload(FollowUp.closed_by_moment).selectinload(ContactMoment.form),
     )
 
@@ -252,11 +252,32 @@ def follow_up_or_404(follow_up_id: int, user: User) -> FollowUp:
     return follow_up
 
 
-def owner_choices() -> list[User]:
-    """Who can own a follow-up: active teachers, care staff and directors."""
-    return list(db.session.scalars(
+@dataclass(frozen=True)
+class Owners:
+    """Whom a user may make the owner of one family's follow-up."""
+
+    choices: list[User]
+    seeing: frozenset[int]  # the ids of those who see the family already, without this follow-up
+
+    def entrusts(self, owner: User) -> bool:
+        """Whether making `owner` the owner gives them the family (care's or the director's decision)."""
+        return owner.id not in self.seeing
+
+
+def owner_choices(household: Household, user: User, current: User | None = None) -> Owners:
+    """Who `user` may make the owner of a follow-up of `household`: active teachers, care staff and
+    directors. A teacher chooses herself or a colleague who already sees the family; care and the
+    director anybody (a teacher outside the family's reach is then entrusted with it). `current`, the
+    follow-up's owner now, stays a choice until it is changed (also when deactivated)."""
+    colleagues = list(db.session.scalars(
         select(User).where(User.active.is_(True), User.role.in_(FOLLOW_UP_ROLES)).order_by(User.name)
     ))
+    seeing = who_sees(household.id, colleagues) | {user.id}
+    choices = colleagues if may_entrust(user) else [c for c in colleagues if c.id in seeing]
+    if current is not None and current not in choices:
+        choices.append(current)
+        seeing.add(current.id)  # keeping the owner it has is no new decision
+    return Owners(choices=choices, seeing=frozenset(seeing))
 
 
 def is_overdue(follow_up: FollowUp, today: dt.date | None = None) -> bool:

@@ -41,6 +41,7 @@ from school.contacts.queries import reached_in_person
 from school.extensions import db
 from school.families.models import Household
 from school.families.scope import widen_reach
+from school.policy import may_entrust
 from school.schoolyear import utcnow
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
 from school.visibility.signals import Thresholds
@@ -161,9 +162,15 @@ def follow_up_by_token(token: str | None, user: User) -> FollowUp | None:
 def create_follow_up(
     household: Household, *, owner: User, approach: Approach, due_on: dt.date | None,
     note: str | None, signal_code: str | None, created_by: User, token: str | None = None,
+    entrusted: bool = False,
 ) -> FollowUp:
     """A new follow-up; commits. A resend of the same form (same `token`) saves nothing new
-    and returns the follow-up the first send saved (check `follow_up_by_token` first to tell)."""
+    and returns the follow-up the first send saved (check `follow_up_by_token` first to tell).
+
+    `entrusted`: the owner did not see the family yet, and `created_by` (care or the director:
+    `queries.owner_choices` offers nobody else such an owner) gives it to them: recorded and audited."""
+    if entrusted and not may_entrust(created_by):
+        raise ValueError("only care staff and the director entrust a family to a teacher")
     earlier = follow_up_by_token(token, created_by)
     if earlier is not None:
         return earlier
@@ -171,6 +178,7 @@ def create_follow_up(
         household_id=household.id, owner_id=owner.id, approach=approach, due_on=due_on,
         note=(note or "").strip() or None, signal_code=signal_code or None, created_by_id=created_by.id,
         status=FollowUpStatus.OPEN, submission_token=token or None,
+        entrusted_by_id=created_by.id if entrusted else None, entrusted_at=utcnow() if entrusted else None,
     )
     db.session.add(follow_up)
     try:
@@ -186,8 +194,18 @@ def create_follow_up(
         "follow_up.created", object_type="follow_up", object_id=follow_up.id, household_id=household.id,
         signal=signal_code, owner=owner.id,
     )
+    if entrusted:
+        _audit_entrusted(follow_up)
     db.session.commit()
     return follow_up
+
+
+def _audit_entrusted(follow_up: FollowUp) -> None:
+    """The decision that gave the owner the family: its own event (who decided is the event's user)."""
+    audit.record(
+        "follow_up.entrusted", object_type="follow_up", object_id=follow_up.id,
+        household_id=follow_up.household_id, owner=follow_up.owner_id,
+    )
 
 
 @dataclass
@@ -203,17 +221,27 @@ MANUAL_STATUSES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS, FollowUpStat
 def update_follow_up(
     follow_up: FollowUp, *, expected_version: int, status: FollowUpStatus, owner: User,
     approach: Approach, due_on: dt.date | None, note: str | None, closing_reason: str | None,
+    entrusted_by: User | None = None,
 ) -> FollowUp:
     """Change a follow-up by hand (optimistic locking on `version`).
 
     Raises Conflict when `expected_version` is not the stored one: the caller
-    shows both versions and lets the user decide.
+    shows both versions and lets the user decide. A new owner who did not see the
+    family yet is entrusted with it by `entrusted_by` (care or the director), recorded and
+    audited; a new owner who did sees it no longer by anybody's decision, so the
+    earlier one is cleared. The same owner keeps the decision that was made.
     """
+    if entrusted_by is not None and not may_entrust(entrusted_by):
+        raise ValueError("only care staff and the director entrust a family to a teacher")
     if follow_up.version != expected_version:
         raise Conflict(follow_up)
     if status not in MANUAL_STATUSES and status is not follow_up.status:
         raise ValueError(status)
     changed = []
+    new_owner = follow_up.owner_id != owner.id
+    if new_owner:
+        follow_up.entrusted_by_id = entrusted_by.id if entrusted_by is not None else None
+        follow_up.entrusted_at = utcnow() if entrusted_by is not None else None
     for name, value in (
         ("status", status), ("owner_id", owner.id), ("approach", approach), ("due_on", due_on),
         ("note", (note or "").strip() or None),
@@ -238,6 +266,8 @@ def update_follow_up(
         "follow_up.updated", object_type="follow_up", object_id=follow_up.id,
         household_id=follow_up.household_id, status=follow_up.status.value, changed=changed,
     )
+    if new_owner and entrusted_by is not None:
+        _audit_entrusted(follow_up)
     try:
         db.session.commit()
     except StaleDataError:

@@ -13,7 +13,7 @@ from school.contacts.forms import new_token
 from school.extensions import db
 from school.families.scope import get_household_or_404
 from school.ids import parse_id
-from school.policy import CONTACT_READERS, FOLLOW_UP_ROLES
+from school.policy import CONTACT_READERS, FOLLOW_UP_ROLES, may_entrust
 from school.visibility import queries, service
 from school.visibility.forms import FollowUpEditForm, FollowUpForm, ThresholdsForm
 from school.visibility.models import Approach, FollowUpStatus
@@ -124,18 +124,18 @@ def family_timeline(household_id: int):
 def new_follow_up(household_id: int):
     user = _user()
     household = get_household_or_404(household_id, user)
-    owners = queries.owner_choices()
-    form = FollowUpForm(owners=owners)
+    owners = queries.owner_choices(household, user)
+    form = FollowUpForm(owners=owners.choices, not_seeing=_not_seeing(owners))
     reach = queries.family_reach(household)
     if request.method == "GET":
         signal = request.args.get("signal", "")
         form.signal_code.data = signal if signal in CODES else ""
-        default_owner = household.contact_person if household.contact_person in owners else user
-        form.owner.data = default_owner.id if default_owner in owners else None
+        default_owner = household.contact_person if household.contact_person in owners.choices else user
+        form.owner.data = default_owner.id if default_owner in owners.choices else None
         if reach.suggestions:
             form.approach.data = reach.suggestions[0].approach.value
-    if form.validate_on_submit():
-        owner = next((u for u in owners if u.id == form.owner.data), None)
+    if form.validate_on_submit():  # an owner outside `owners.choices` is a form error (validate_choice)
+        owner = next((u for u in owners.choices if u.id == form.owner.data), None)
         token = form.submission_token.data or None
         try:
             earlier = service.follow_up_by_token(token, user)
@@ -149,7 +149,7 @@ def new_follow_up(household_id: int):
                 service.create_follow_up(
                     household, owner=owner, approach=Approach(form.approach.data), due_on=form.due_on.data,
                     note=form.note.data, signal_code=form.signal_code.data or None, created_by=user,
-                    token=token,
+                    token=token, entrusted=owners.entrusts(owner),
                 )
                 flash(_("Follow-up planned for %(name)s.", name=household.display_name), "success")
                 return _saved(household.id, "follow-up-saved")
@@ -162,7 +162,11 @@ def new_follow_up(household_id: int):
         form.submission_token.data = new_token()
     status = 422 if form.is_submitted() else 200
     return render("visibility/follow_up_form.html", form=form, household=household, follow_up=None,
-                  reach=reach, conflict=None, status=status)
+                  reach=reach, conflict=None, status=status, may_entrust=may_entrust(user))
+
+
+def _not_seeing(owners: queries.Owners) -> frozenset[int]:
+    return frozenset(u.id for u in owners.choices if owners.entrusts(u))
 
 
 def _saved(household_id: int, event: str):
@@ -182,11 +186,11 @@ def edit_follow_up(follow_up_id: int):
     user = _user()
     follow_up = queries.follow_up_or_404(follow_up_id, user)
     household = follow_up.household
-    owners = queries.owner_choices()
-    if follow_up.owner is not None and follow_up.owner not in owners:
-        owners.append(follow_up.owner)  # keep a deactivated owner selectable until changed
-    form = FollowUpEditForm(owners=owners, current_status=follow_up.status, obj=follow_up if
-                            request.method == "GET" else None)
+    # The owner it has stays selectable until changed (also when deactivated).
+    owners = queries.owner_choices(household, user, current=follow_up.owner)
+    form = FollowUpEditForm(owners=owners.choices, not_seeing=_not_seeing(owners),
+                            current_status=follow_up.status,
+                            obj=follow_up if request.method == "GET" else None)
     if request.method == "GET":
         form.owner.data = follow_up.owner_id
         form.approach.data = follow_up.approach.value
@@ -196,7 +200,7 @@ def edit_follow_up(follow_up_id: int):
     conflict = None
     status = 200
     if form.validate_on_submit():
-        owner = next((u for u in owners if u.id == form.owner.data), None)
+        owner = next((u for u in owners.choices if u.id == form.owner.data), None)
         if owner is None:
             form.owner.errors.append(_("Choose a colleague from the list."))
         else:
@@ -204,6 +208,7 @@ def edit_follow_up(follow_up_id: int):
                 service.update_follow_up(
                     follow_up, expected_version=parse_id(form.version.data),
                     status=FollowUpStatus(form.status.data), owner=owner,
+                    entrusted_by=user if owners.entrusts(owner) else None,
                     approach=Approach(form.approach.data), due_on=form.due_on.data,
                     note=form.note.data, closing_reason=form.closing_reason.data,
                 )
@@ -218,7 +223,7 @@ def edit_follow_up(follow_up_id: int):
     if status == 200 and form.is_submitted():
         status = 422
     return render("visibility/follow_up_form.html", form=form, household=household, follow_up=follow_up,
-                  reach=None, conflict=conflict, status=status)
+                  reach=None, conflict=conflict, status=status, may_entrust=may_entrust(user))
 
 
 # --- thresholds ----------------------------------------------------------------------
