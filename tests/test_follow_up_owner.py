@@ -172,3 +172,13 @@ def test_only_care_and_the_director_entrust_even_when_the_service_is_called_dire
 
     in_app(app, call)
     assert _follow_ups(app) == []
+
+
+def test_the_decision_is_in_the_audit_trail_and_in_the_familys_export(app, school):
+    care, director = signed_in_client(app, school["care"]), signed_in_client(app, school["director"])
+    assert _plan(care, school, school["outsider"]).status_code == 302
+    trail = director.get("/privacy/audit").get_data(as_text=True)
+    assert "opvolging toevertrouwd, en daarmee het gezin" in trail
+    exported = director.get(f"/privacy/families/{school['family']}/export/access.json").get_json()
+    (plan,) = exported["follow_ups"]
+    assert plan["owner"] == "Juf Anouk" and plan["entrusted_by"] == "Zorg Koen" and plan["entrusted_at"]

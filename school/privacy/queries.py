@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "group_contact.removed": _l("group contact removed"),
     "follow_up.created": _l("follow-up planned"),
     "follow_up.updated": _l("follow-up changed"),
+    "follow_up.entrusted": _l("follow-up entrusted, and with it the family"),
     "contact_form.created": _l("contact form added to the catalogue"),
     "contact_form.updated": _l("contact form changed"),
     "contact_form.moved": _l("catalogue reordered"),
@@ -246,12 +247,15 @@ def _moments(household: Household, transfer: bool) -> list[dict]:
 def _follow_ups(household: Household) -> list[dict]:
     rows = db.session.scalars(
         select(FollowUp).where(FollowUp.household_id == household.id)
-        .options(selectinload(FollowUp.owner)).order_by(FollowUp.created_at, FollowUp.id)
+        .options(selectinload(FollowUp.owner), selectinload(FollowUp.entrusted_by))
+        .order_by(FollowUp.created_at, FollowUp.id)
     )
     return [
         {
             "planned_at": _iso(f.created_at), "because_of": f.signal_code,
             "owner": f.owner.name if f.owner else None,
+            "entrusted_by": f.entrusted_by.name if f.entrusted_by else None,
+            "entrusted_at": _iso(f.entrusted_at),
             "approach": f.approach.value, "due_on": _iso(f.due_on), "status": f.status.value, "plan": f.note,
             "closing_reason": f.closing_reason, "closed_at": _iso(f.closed_at),
         }
@@ -342,6 +346,8 @@ EXPORT_LABELS = {
     "planned_at": _l("Planned at"),
     "because_of": _l("Because of"),
     "owner": _l("Owner"),
+    "entrusted_by": _l("Entrusted by"),
+    "entrusted_at": _l("Entrusted on"),
     "approach": _l("Approach"),
     "due_on": _l("Due on"),
     "status": _l("Status"),
