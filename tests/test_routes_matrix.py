@@ -150,6 +150,20 @@ def test_the_family_rights_and_the_audit_trail_are_the_directors(app):
         assert rule_for(app, endpoint).roles == {Role.DIRECTOR}, endpoint
 
 
+def test_the_admin_opens_no_contacts_notes_signals_or_follow_ups(app):
+    """Accounts, the catalogue and the rosters: the admin opens a family's details (its page, which
+    shows it nothing more, and the roster's pages) and nothing of its contacts (README role table)."""
+    details_and_settings = {
+        "visibility.family", "visibility.follow_ups", "visibility.settings",
+        "contacts.catalogue", "contacts.catalogue_edit", "contacts.catalogue_move",
+    }
+    contact_endpoints = [e for e in ENDPOINTS if e not in details_and_settings
+                         and e.startswith(("contacts.", "visibility.", "dashboard.", "privacy."))]
+    assert "visibility.family_timeline" in contact_endpoints and len(contact_endpoints) >= 25
+    for endpoint in contact_endpoints:
+        assert Role.ADMIN not in rule_for(app, endpoint).roles, endpoint
+
+
 def test_public_endpoints_are_only_login_language_assets_and_the_health_check(app):
     """A new public endpoint is a conscious choice: it must be added here."""
     public = {e for e in ENDPOINTS if rule_for(app, e).public}
