@@ -125,7 +125,8 @@ def _the_school_and_its_families() -> None:
     # Kleuters are about three, the sixth grade about eleven (ages on 1 September).
     for name, youngest, oldest in (("K1A", 2, 3), ("L6A", 10, 11)):
         births = db.session.scalars(
-            select(Pupil.birth_date).join(Enrolment).join(SchoolClass).where(SchoolClass.name == name, this_year)
+            select(Pupil.birth_date).join(Enrolment).join(SchoolClass)
+            .where(SchoolClass.name == name, this_year)
         )
         for born in births:
             age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))

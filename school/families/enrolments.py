@@ -70,8 +70,9 @@ def place(pupil: Pupil, klass: SchoolClass, on: dt.date) -> Enrolment | None:
 
     The enrolment in force that day ends the day before. When it started that same day (the class
     was chosen wrongly and is corrected), it is corrected instead of leaving an enrolment of no
-    days. An enrolment that starts later (next year's class, already known) stays, and the new
-    one ends the day before it. Nothing is flushed or committed: the caller's transaction.
+    days — and a correction back to yesterday's class simply reopens that one. An enrolment that
+    starts later (next year's class, already known) stays, and the new one ends the day before it.
+    Nothing is flushed or committed: the caller's transaction.
     """
     year = klass.school_year
     start = min(max(on, year.starts_on), year.ends_on)
@@ -81,6 +82,11 @@ def place(pupil: Pupil, klass: SchoolClass, on: dt.date) -> Enrolment | None:
     later = [e.started_on for e in pupil.enrolments if e.started_on > start]
     end = min(later) - ONE_DAY if later else (year.ends_on if year.ends_on < on else None)
     if current is not None and current.started_on == start:
+        before = next((e for e in pupil.enrolments if e.ended_on == start - ONE_DAY), None)
+        if before is not None and before.school_class is klass:
+            pupil.enrolments.remove(current)
+            before.ended_on = end
+            return before
         current.school_class, current.ended_on = klass, end
         return current
     if current is not None:
