@@ -589,6 +589,7 @@ def generate(
             from school.families.models import (
                 Caregiver,
                 ContactAgreement,
+                Enrolment,
                 Household,
                 Pupil,
                 SchoolClass,
@@ -612,7 +613,12 @@ def generate(
                     (class_teachers_table, class_teachers),
                     (Household.__table__, households),
                     (Caregiver.__table__, caregivers),
-                    (Pupil.__table__, pupils),
+                    # A pupil's class is an enrolment of this school year, from its first day.
+                    (Pupil.__table__, [{k: v for k, v in p.items() if k != "class_id"} for p in pupils]),
+                    (Enrolment.__table__, [
+                        {"pupil_id": p["id"], "class_id": p["class_id"], "started_on": years[-1]["starts_on"]}
+                        for p in pupils
+                    ]),
                     (household_pupils, links),
                     (ContactAgreement.__table__, with_forms(agreements)),
                     (FollowUp.__table__, follow_ups),
@@ -789,6 +795,7 @@ def _reset_sequences(engine) -> None:
             "households",
             "caregivers",
             "pupils",
+            "enrolments",
             "contact_agreements",
             "follow_ups",
             "group_contacts",

@@ -7,6 +7,7 @@ from school.contacts.models import ContactMoment, GroupContact, Initiative, Medi
 from school.families.models import (
     Caregiver,
     ContactAgreement,
+    Enrolment,
     Household,
     InfoTopic,
     IntakeStatus,
@@ -37,6 +38,7 @@ __all__ = [
     "ContactLevel",
     "ContactMoment",
     "DailyContactCount",
+    "Enrolment",
     "FamilyDayCount",
     "FamilyQuadrantSummary",
     "FamilyYearSummary",

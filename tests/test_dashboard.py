@@ -48,7 +48,8 @@ def half_up(part: int, whole: int) -> int | None:
 def recompute(app, class_ids: list[int], start: dt.date, end: dt.date, *, activity_goal: int = 50,
               grace: int = 7) -> dict:
     with app.app_context():
-        pupils = db.session.scalars(select(Pupil).options(selectinload(Pupil.households))).all()
+        pupils = db.session.scalars(select(Pupil).options(selectinload(Pupil.households),
+                                                          selectinload(Pupil.enrolments))).all()
         moments = db.session.scalars(select(ContactMoment).options(
             selectinload(ContactMoment.form), selectinload(ContactMoment.group),
             selectinload(ContactMoment.caregiver),
@@ -58,9 +59,10 @@ def recompute(app, class_ids: list[int], start: dt.date, end: dt.date, *, activi
         activities = db.session.scalars(select(GroupContact).options(selectinload(GroupContact.form))).all()
 
         families_of: dict[int, set[int]] = {c: set() for c in class_ids}
-        for p in pupils:
-            if p.class_id in families_of and p.left_on is None:
-                families_of[p.class_id] |= {h.id for h in p.households if h.anonymised_at is None}
+        for p in pupils:  # the classes as they were on the end day
+            enrolment = p.enrolment_on(end)
+            if enrolment is not None and enrolment.class_id in families_of:
+                families_of[enrolment.class_id] |= {h.id for h in p.households if h.anonymised_at is None}
         everyone = set().union(*families_of.values())
 
         def counts(m: ContactMoment) -> bool:

@@ -19,7 +19,16 @@ from school.catalogue import ContactForm
 from school.cli import init_school
 from school.contacts.models import ContactMoment, GroupContact, Reach
 from school.extensions import db
-from school.families.models import Caregiver, Household, Kinship, Pupil, SchoolClass, household_pupils
+from school.families.enrolments import families_on, in_force
+from school.families.models import (
+    Caregiver,
+    Enrolment,
+    Household,
+    Kinship,
+    Pupil,
+    SchoolClass,
+    household_pupils,
+)
 from school.grid import QUADRANTS, Quadrant
 from school.settings import Setting
 from school.visibility.models import FollowUp, FollowUpStatus
@@ -35,6 +44,7 @@ def test_demo_school(ctx, monkeypatch):
     _the_school_and_its_families()
     _the_contact_moments()
     _less_visible_families_raise_their_signal()
+    _two_school_years_of_classes()
 
 
 @pytest.mark.parametrize("today", [dt.date(2026, 9, 1), dt.date(2027, 7, 20)], ids=["first-day", "summer"])
@@ -96,9 +106,11 @@ def _the_school_and_its_families() -> None:
     classes = db.session.scalars(select(SchoolClass).where(this_year)).all()
     assert len(classes) == 12 and all(c.teachers for c in classes)
 
-    households = _count(select(Household.id))
-    pupils = _count(select(Pupil.id))
+    # The school today; last year's sixth graders (two classes) left with their families.
+    households = _count(select(Household.id).where(Household.pupils.any(Pupil.left_on.is_(None))))
+    pupils = _count(select(Pupil.id).where(Pupil.left_on.is_(None)))
     assert 230 <= households <= 270 and 300 <= pupils <= 360
+    assert _count(select(Pupil.id).where(Pupil.left_on == start)) == 52
     in_two_homes = _count(
         select(household_pupils.c.pupil_id).group_by(household_pupils.c.pupil_id).having(func.count() > 1)
     )
@@ -112,8 +124,10 @@ def _the_school_and_its_families() -> None:
 
     # Kleuters are about three, the sixth grade about eleven (ages on 1 September).
     for name, youngest, oldest in (("K1A", 2, 3), ("L6A", 10, 11)):
-        births = db.session.scalars(select(Pupil.birth_date).join(Pupil.school_class).where(
-            SchoolClass.name == name, this_year))
+        births = db.session.scalars(
+            select(Pupil.birth_date).join(Enrolment).join(SchoolClass)
+            .where(SchoolClass.name == name, this_year)
+        )
         for born in births:
             age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
             assert youngest <= age <= oldest, (name, born)
@@ -123,7 +137,7 @@ def _the_contact_moments() -> None:
     year = schoolyear.span_for(TODAY)
     assert db.session.scalar(select(func.max(ContactMoment.occurred_on))) <= TODAY
     assert db.session.scalar(select(func.max(GroupContact.occurred_on))) <= TODAY
-    assert 6_000 <= _count(select(ContactMoment.id)) <= 13_000
+    assert 6_000 <= _count(select(ContactMoment.id)) <= 14_500  # with last year's sixth grade
 
     this_year = _quadrant_counts(year.start, TODAY)
     assert set(this_year) == set(QUADRANTS)
@@ -150,6 +164,42 @@ def _the_contact_moments() -> None:
     assert {Kinship.FATHER, Kinship.GRANDPARENT} <= spoken_to
 
 
+def _two_school_years_of_classes() -> None:
+    """Last year every class had its own pupils: one level lower, the sixth grade that left since,
+    a pupil who changed class in January; this year some arrived after the first day."""
+    this_start = schoolyear.span_for(TODAY).start
+    last_end = this_start - dt.timedelta(days=1)
+    last_start = schoolyear.span_for(last_end).start
+    names = {c.id: (c.name, c.school_year.starts_on) for c in db.session.scalars(select(SchoolClass))}
+    order = {c.name: c.sort_order for c in db.session.scalars(select(SchoolClass))}
+
+    def per_class(day: dt.date) -> dict[str, set[int]]:
+        found: dict[str, set[int]] = {}
+        for household_id, class_id in db.session.execute(families_on(day)):
+            found.setdefault(names[class_id][0], set()).add(household_id)
+        return found
+
+    last_year, this_year = per_class(last_end), per_class(TODAY)
+    assert set(last_year) == set(this_year) == set(order)  # every class has families, both years
+    assert all(names[c][1] == last_start for _h, c in db.session.execute(families_on(last_end)))
+    # The sixth graders of last year are in no class now; their families had last year's contacts.
+    gone = last_year["L6A"] | last_year["L6B"]
+    assert not gone & set().union(*this_year.values())
+    assert _count(select(ContactMoment.id).where(
+        ContactMoment.household_id.in_(gone), ContactMoment.occurred_on.between(last_start, last_end))) > 500
+    # Everyone who was here both years moved up a level.
+    pupils = db.session.scalars(select(Pupil).where(Pupil.left_on.is_(None))).all()
+    moved = [p for p in pupils if p.class_on(last_end) is not None]
+    assert moved and all(order[p.class_on(TODAY).name] > order[p.class_on(last_end).name] for p in moved)
+    # The kleuters of K1 arrived this year; a few families arrived after the first day.
+    assert all(p.class_on(last_end) is None for p in pupils if p.class_on(TODAY).name.startswith("K1"))
+    assert _count(select(Enrolment.id).where(Enrolment.started_on > this_start)) >= 5
+    # One pupil changed class in January last year: counted in L1A in December, in L1B in February.
+    (changer,) = [p for p in pupils if len([e for e in p.enrolments if e.started_on <= last_end]) == 2]
+    december, february = dt.date(last_start.year, 12, 15), dt.date(last_end.year, 2, 15)
+    assert (changer.class_on(december).name, changer.class_on(february).name) == ("L1A", "L1B")
+
+
 def _less_visible_families_raise_their_signal() -> None:
     from school.visibility.signals import CODES, evaluate
     from school.visibility.summary import build_summaries
@@ -170,7 +220,8 @@ def _less_visible_families_raise_their_signal() -> None:
         Setting, demo.MARKER_KEY).value["login_teacher"]))
     own = set(db.session.scalars(
         select(household_pupils.c.household_id).join(Pupil, Pupil.id == household_pupils.c.pupil_id)
-        .where(Pupil.class_id.in_([c.id for c in teacher.classes]))))
+        .join(Enrolment, Enrolment.pupil_id == Pupil.id)
+        .where(Enrolment.class_id.in_([c.id for c in teacher.classes]), in_force(TODAY))))
     assert len(own & ids) >= 2
 
     statuses = set(db.session.scalars(select(FollowUp.status)))

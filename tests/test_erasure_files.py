@@ -16,6 +16,7 @@ from school import schoolyear
 from school.extensions import db
 from tests.factories.app import signed_in_client
 from tests.factories.matrix_school import build_school
+from tests.factories.rows import enrolled
 
 # Lower case and nothing to normalise: the same bytes in any search key or index built from it.
 MARKER = "qzxvmarkerjw"
@@ -30,7 +31,7 @@ def _family_with_the_marker(app, school) -> int:
         household = Household(display_name=f"Gezin {MARKER}", contact_note=f"bel na vier {MARKER}",
                               help_offer=f"soep {MARKER}",
                               pupils=[Pupil(first_name=f"kind{MARKER}", last_name=MARKER,
-                                            class_id=school.class_a)])
+                                            enrolments=enrolled(school.class_a))])
         household.caregivers.append(Caregiver(first_name=f"ouder{MARKER}", last_name=MARKER,
                                               kinship=Kinship.MOTHER, phone="0470 12 34 56"))
         db.session.add(household)

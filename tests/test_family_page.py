@@ -14,7 +14,7 @@ from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Pupil
 from tests.factories.app import login
 from tests.factories.reads import form_id
-from tests.factories.rows import TODAY, agreement, form, household, in_app, moment, school_class
+from tests.factories.rows import TODAY, agreement, enrolled, form, household, in_app, moment, school_class
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
@@ -179,7 +179,7 @@ def test_confidential_notes_only_for_author_care_and_director(app, make_user, fa
 def test_a_separated_childs_two_households_link_each_other(app, client, make_user):
     def build():
         klass = school_class("2C")
-        child = Pupil(first_name="Noor", last_name="Maes", school_class=klass)
+        child = Pupil(first_name="Noor", last_name="Maes", enrolments=enrolled(klass))
         one = household("Gezin Maes", pupils=(child,))
         two = household("Gezin Wuyts", pupils=(child,))
         moment(one, "gate_conversation", dt.date(2026, 11, 2))

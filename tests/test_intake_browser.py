@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from school.schoolyear import span_for, today
 from tests.factories.app import browser_login
+from tests.factories.rows import enrolled
 
 pytestmark = pytest.mark.browser
 
@@ -148,7 +149,7 @@ def test_accents_do_not_matter_when_typing(app, live_server, desk, school):
     with app.app_context():
         db.session.add(Household(display_name="Çelik", caregivers=[
             Caregiver(first_name="Ayşe", last_name="Çelik", kinship=Kinship.MOTHER)],
-            pupils=[Pupil(first_name="Zoë", last_name="Çelik", class_id=school["1a"])]))
+            pupils=[Pupil(first_name="Zoë", last_name="Çelik", enrolments=enrolled(school["1a"]))]))
         db.session.commit()
     page = desk
     browser_login(page, live_server, "onthaal@school.test")
@@ -170,8 +171,8 @@ def celik(app, school):
     with app.app_context():
         household = Household(display_name="Çelik", caregivers=[
             Caregiver(first_name="Ayşe", last_name="Çelik", kinship=Kinship.MOTHER, phone="0470 12 34 56")],
-            pupils=[Pupil(first_name="Zoë", last_name="Çelik", class_id=school["1a"]),
-                    Pupil(first_name="Emre", last_name="Çelik", class_id=school["k2"])])
+            pupils=[Pupil(first_name="Zoë", last_name="Çelik", enrolments=enrolled(school["1a"])),
+                    Pupil(first_name="Emre", last_name="Çelik", enrolments=enrolled(school["k2"]))])
         db.session.add(household)
         db.session.commit()
         return household.id
@@ -219,7 +220,7 @@ def test_a_teacher_finds_only_the_families_of_their_classes(app, live_server, de
 
     with app.app_context():
         db.session.add(Household(display_name="Peeters", pupils=[
-            Pupil(first_name="Emma", last_name="Peeters", class_id=school["1a"])]))
+            Pupil(first_name="Emma", last_name="Peeters", enrolments=enrolled(school["1a"]))]))
         db.session.commit()
     make_user("teacher", email="juf@school.test", classes=(school["k2"],))
     page = desk

@@ -11,6 +11,7 @@ from school.audit import AuditEvent
 from school.extensions import db
 from tests.factories.app import signed_in_client
 from tests.factories.matrix_school import build_school
+from tests.factories.rows import enrolled
 
 
 def _add_details(app, school):
@@ -43,7 +44,7 @@ def _add_details(app, school):
             )
         )
         db.session.get(FollowUp, school.follow_up_inside).note = "Opvolgen aan de poort"
-        only_here = Pupil(first_name="Ilse", last_name="Binnen", class_id=school.class_a)
+        only_here = Pupil(first_name="Ilse", last_name="Binnen", enrolments=enrolled(school.class_a))
         inside.pupils.append(only_here)
         db.session.commit()
         return second_home.id, ina.id, only_here.id

@@ -6,6 +6,7 @@ from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Level, Pupil, SchoolClass, SchoolYear
 from school.schoolyear import span_for
 from tests.factories.app import login
+from tests.factories.rows import enrolled
 
 
 def _school(app, make_user):
@@ -23,8 +24,8 @@ def _school(app, make_user):
     ids["juf_k2"] = make_user("teacher", classes=(ids["k2"],))
     ids["meester_l4"] = make_user("teacher", classes=(ids["l4"],))
     with app.app_context():
-        mila = Pupil(first_name="Mila", last_name="Janssens", class_id=ids["k2"])
-        omar = Pupil(first_name="Omar", last_name="Benali", class_id=ids["l4"])
+        mila = Pupil(first_name="Mila", last_name="Janssens", enrolments=enrolled(ids["k2"]))
+        omar = Pupil(first_name="Omar", last_name="Benali", enrolments=enrolled(ids["l4"]))
         mother = Household(display_name="Gezin Janssens", pupils=[mila])
         father = Household(display_name="Gezin Peeters", pupils=[mila])  # separated parents
         other = Household(display_name="Gezin Benali", pupils=[omar])

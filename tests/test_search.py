@@ -10,6 +10,7 @@ from sqlalchemy import select
 from school.families.search import fold, phone_key, query_terms
 from school.schoolyear import span_for, today
 from tests.factories.app import login
+from tests.factories.rows import enrolled
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def families(app, make_user):
                     email="ayse@example.be",
                 ),
             ],
-            pupils=[Pupil(first_name="Zoë", last_name="Çelik", school_class=one_a)],
+            pupils=[Pupil(first_name="Zoë", last_name="Çelik", enrolments=enrolled(one_a))],
         )
         janssens = Household(
             display_name="Janssens",
@@ -83,7 +84,7 @@ def families(app, make_user):
                     first_name="Tom", last_name="Janssens", kinship=Kinship.FATHER, phone="0486 99 88 77"
                 ),
             ],
-            pupils=[Pupil(first_name="Lena", last_name="Janssens", school_class=two_b)],
+            pupils=[Pupil(first_name="Lena", last_name="Janssens", enrolments=enrolled(two_b))],
         )
         peeters = Household(
             display_name="Peeters",
@@ -176,11 +177,13 @@ def test_teachers_find_only_families_in_their_reach(app, client, login_as, famil
 def test_the_key_follows_every_change(app, ctx, families):
     """A class change, a renamed caregiver, a new child: the key is refreshed in the same flush."""
     from school.extensions import db
-    from school.families.models import Caregiver, Household, Pupil
+    from school.families.enrolments import place
+    from school.families.models import Caregiver, Household, Pupil, SchoolClass
+    from school.schoolyear import today
 
     celik = db.session.get(Household, families["celik"])
     zoe = db.session.scalar(select(Pupil).where(Pupil.first_name == "Zoë"))
-    zoe.class_id = families["2b"]
+    place(zoe, db.session.get(SchoolClass, families["2b"]), today())
     db.session.commit()
     assert "2b" in db.session.get(Household, families["celik"]).search_key
     caregiver = db.session.scalar(select(Caregiver).where(Caregiver.first_name == "Ayşe"))

@@ -16,7 +16,7 @@ from school.visibility import signals
 from school.visibility.models import Approach
 from school.visibility.signals import DEFAULTS, Thresholds, evaluate, suggest
 from school.visibility.summary import AgreementFacts, LastContact, QuadrantStats, Recent, empty_summary
-from tests.factories.rows import TODAY, agreement, form, household, moment, school_class, summarise
+from tests.factories.rows import TODAY, agreement, enrolled, form, household, moment, school_class, summarise
 from tests.factories.wording import FORBIDDEN
 
 T = DEFAULTS
@@ -269,7 +269,7 @@ def test_attending_a_group_activity_clears_it_for_the_families_that_came(ctx):
 
 def test_two_households_of_a_separated_child_are_flagged_separately(ctx):
     klass = school_class()
-    child = Pupil(first_name="Sam", last_name="De Smet", school_class=klass)
+    child = Pupil(first_name="Sam", last_name="De Smet", enrolments=enrolled(klass))
     one = household("Gezin De Smet", pupils=(child,))
     other = household("Gezin Vermeulen", pupils=(child,))
     for h in (one, other):

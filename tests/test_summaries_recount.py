@@ -35,7 +35,7 @@ from school.privacy import service as privacy
 from school.visibility import store
 from school.visibility.summary import build_summaries
 from tests.factories.recount import recounted_rows, stored_rows
-from tests.factories.rows import form
+from tests.factories.rows import enrolled, form
 
 _tokens = itertools.count(1)
 LOG_SIZE = 64  # the contacts per family the store once kept in a log: a window may hold more
@@ -101,7 +101,7 @@ def school(ctx, make_user):
             Caregiver(first_name="Omar", last_name=name, kinship=Kinship.FATHER),
         ]
         if klass is not None:
-            h.pupils = [Pupil(first_name=f"Kind{n}", last_name=name, school_class=klass)]
+            h.pupils = [Pupil(first_name=f"Kind{n}", last_name=name, enrolments=enrolled(klass))]
         db.session.add(h)
         families[name] = h
     db.session.flush()

@@ -11,7 +11,7 @@ from school.extensions import db
 from school.families.models import Pupil
 from school.grid import Quadrant
 from school.visibility.summary import build_summaries
-from tests.factories.rows import TODAY, agreement, form, household, moment, school_class, summarise
+from tests.factories.rows import TODAY, agreement, enrolled, form, household, moment, school_class, summarise
 from tests.factories.statements import TRANSACTION_CONTROL, recorded_statements
 
 LOG_SIZE = 64  # the contacts per family the store once kept in a log: a window may hold more
@@ -93,7 +93,7 @@ def test_a_removed_group_activity_does_not_count(ctx):
 
 def test_two_households_of_one_child_each_have_their_own_summary(ctx):
     klass = school_class()
-    child = Pupil(first_name="Noor", last_name="Maes", school_class=klass)
+    child = Pupil(first_name="Noor", last_name="Maes", enrolments=enrolled(klass))
     mother = household("Gezin Maes (mama)", pupils=(child,))
     father = household("Gezin Maes (papa)", pupils=(child,))
     moment(mother, "gate_conversation", dt.date(2026, 10, 5))

@@ -30,7 +30,9 @@ def class_choices() -> list[tuple[int, str]]:
 @bp.get("/users")
 @roles_required(Role.ADMIN)
 def users():
-    return render("admin/users.html", users=accounts.list_users())
+    # A teacher's classes of this school year (her earlier years' classes stay linked, unlisted).
+    this_year = {c.id for c in current_classes()}
+    return render("admin/users.html", users=accounts.list_users(), this_year=this_year)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -73,10 +75,13 @@ def edit_user(user_id: int):
         if user.id == current_user.id and (not form.active.data or form.role.data != Role.ADMIN.value):
             form.role.errors.append(_("You cannot take away your own administrator access."))
         else:
+            # The form offers this year's classes: the earlier years' stay as they were.
+            offered = {value for value, _label in form.classes.choices}
+            earlier = [c.id for c in user.classes if c.id not in offered]
             try:
                 accounts.update_user(
                     user, name=form.name.data, email=form.email.data, role=Role(form.role.data),
-                    locale=form.locale.data, class_ids=form.classes.data, active=form.active.data,
+                    locale=form.locale.data, class_ids=form.classes.data + earlier, active=form.active.data,
                 )
             except accounts.EmailTaken:
                 form.email.errors.append(_("Another account already uses this e-mail address."))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from school import schoolyear
@@ -19,7 +19,8 @@ from school.catalogue import ContactForm, ContactLevel
 from school.contacts.forms import WHOLE_SCHOOL
 from school.contacts.models import ContactMoment, GroupContact, Reach
 from school.extensions import db
-from school.families.models import Caregiver, Household, Pupil, SchoolClass, household_pupils
+from school.families.enrolments import in_force
+from school.families.models import Caregiver, Enrolment, Household, Pupil, SchoolClass, household_pupils
 from school.families.queries import current_classes
 from school.families.scope import get_household_or_404, scoped, sees_all_families, visible_household_ids
 from school.grid import GO_BETWEEN, QUADRANTS, Quadrant
@@ -135,12 +136,14 @@ def class_groups(user: User, class_ids: list[int] | None) -> list[FamilyGroup]:
         return []
     rows = db.session.execute(
         scoped(
-            select(Pupil.class_id, Pupil.first_name, Pupil.last_name, Household.id, Household.display_name)
+            select(Enrolment.class_id, Pupil.first_name, Pupil.last_name, Household.id)
+            .add_columns(Household.display_name)
+            .join(Enrolment, Enrolment.pupil_id == Pupil.id)
             .join(household_pupils, household_pupils.c.pupil_id == Pupil.id)
             .join(Household, Household.id == household_pupils.c.household_id)
             .where(
-                Pupil.class_id.in_([c.id for c in classes]),
-                Pupil.left_on.is_(None),
+                Enrolment.class_id.in_([c.id for c in classes]),
+                in_force(schoolyear.today()),
                 Household.anonymised_at.is_(None),
             )
             .order_by(Pupil.first_name, Pupil.last_name, Household.display_name),
@@ -196,7 +199,9 @@ def search_families(user: User, q: str, limit: int = 30) -> list[FamilyEntry]:
             )
         )
     households = db.session.scalars(
-        stmt.options(selectinload(Household.pupils).selectinload(Pupil.school_class))
+        stmt.options(
+            selectinload(Household.pupils).selectinload(Pupil.enrolments).selectinload(Enrolment.school_class)
+        )
         .order_by(Household.display_name, Household.id)
         .limit(limit)
     ).all()
@@ -330,14 +335,16 @@ def group_moments(group: GroupContact, user: User) -> list[ContactMoment]:
 def broadcasts_for_household(household_id: int, since: dt.date, until: dt.date) -> list[GroupContact]:
     """Broadcasts that went to this family between two dates (inclusive), newest first.
 
-    Class-level broadcasts for the classes of the family's children, school-level
-    ones for everybody. They belong in the family's timeline but never count as
+    Class-level broadcasts for a class one of the family's children was in on that day,
+    school-level ones for everybody. They belong in the family's timeline but never count as
     reaching the family (there is no contact moment behind them).
     """
-    class_ids = (
-        select(Pupil.class_id)
-        .join(household_pupils, household_pupils.c.pupil_id == Pupil.id)
-        .where(household_pupils.c.household_id == household_id, Pupil.class_id.is_not(None))
+    to_a_child_of_theirs = exists().where(
+        household_pupils.c.household_id == household_id,
+        Enrolment.pupil_id == household_pupils.c.pupil_id,
+        Pupil.id == household_pupils.c.pupil_id,
+        Enrolment.class_id == GroupContact.class_id,
+        in_force(GroupContact.occurred_on),
     )
     return list(
         db.session.scalars(
@@ -348,7 +355,7 @@ def broadcasts_for_household(household_id: int, since: dt.date, until: dt.date) 
                 GroupContact.removed_at.is_(None),
                 GroupContact.occurred_on >= since,
                 GroupContact.occurred_on <= until,
-                or_(GroupContact.class_id.is_(None), GroupContact.class_id.in_(class_ids)),
+                or_(GroupContact.class_id.is_(None), to_a_child_of_theirs),
             )
             .options(selectinload(GroupContact.form), selectinload(GroupContact.school_class))
             .order_by(GroupContact.occurred_on.desc(), GroupContact.id.desc())

@@ -15,11 +15,12 @@ one definition): removed moments never, moments of a removed group activity
 never, broadcasts never; a moment *reached* the family when it was two-way or
 one-way (NOT_REACHED never); a *personal* contact is an oral, two-way one.
 
-Which families: the current families (a pupil who has not left) of the classes
-of the chosen school year, within `school.families.scope` (director and care
-see all). A family with children in two classes counts in both classes, once
-for the school. Pupils carry only their current class: for an earlier school
-year only the families still linked to that year's classes are in view.
+Which families: the families with a child in one of the chosen school year's
+classes on the end day of the period (today for the current year, 31 August
+for an earlier one, unless a shorter period is chosen: school.families.enrolments),
+within `school.families.scope` (director and care see all). A family with
+children in two classes counts in both classes, once for the school; a pupil who
+changed class in January counts in the class of the end day.
 
 Two time frames, both shown on the page:
 - the goals and the less-visible overview: the school year up to the end of
@@ -42,14 +43,13 @@ from school.accounts.models import User
 from school.catalogue import ContactForm
 from school.contacts.models import ContactMoment, GroupContact, Initiative, Reach, Tone
 from school.extensions import db
+from school.families.enrolments import families_on
 from school.families.models import (
     Caregiver,
     Household,
     Kinship,
-    Pupil,
     SchoolClass,
     SchoolYear,
-    household_pupils,
 )
 from school.families.scope import visible_household_ids
 from school.grid import QUADRANTS, Quadrant
@@ -127,22 +127,15 @@ def _families_reached(condition):
 
 
 def membership(user: User, filters: Filters, class_ids: list[int]) -> Select:
-    """(household_id, class_id) of the families in view: current pupils of these classes, in reach."""
-    hp = household_pupils
-    stmt = (
-        select(hp.c.household_id.label("household_id"), Pupil.class_id.label("class_id"))
-        .join(Pupil, Pupil.id == hp.c.pupil_id)
-        .join(Household, Household.id == hp.c.household_id)
-        .where(
-            Pupil.class_id.in_(class_ids),
-            Household.anonymised_at.is_(None),
-            Household.id.in_(visible_household_ids(user)),
-        )
+    """(household_id, class_id) of the families in view: the families with a child in these classes
+    on the end day of the period (a class of an earlier year as it was then), in reach."""
+    on_the_day = families_on(filters.end, class_ids).subquery()
+    return (
+        select(on_the_day.c.household_id, on_the_day.c.class_id)
+        .join(Household, Household.id == on_the_day.c.household_id)
+        .where(Household.anonymised_at.is_(None), Household.id.in_(visible_household_ids(user)))
         .distinct()
     )
-    if filters.is_current:
-        return stmt.where(Pupil.left_on.is_(None))
-    return stmt.where(or_(Pupil.left_on.is_(None), Pupil.left_on >= filters.year.starts_on))
 
 
 def build(user: User, filters: Filters, classes: list[SchoolClass]) -> Dashboard:

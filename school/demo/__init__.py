@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -48,11 +49,11 @@ from school.demo.data import (
     STAFF,
     STAFF_DOMAIN,
 )
-from school.demo.drafts import HouseholdDraft
+from school.demo.drafts import Ctx, HouseholdDraft
 from school.demo.families import create_families, decide_contact_profiles, plan_agreements, plan_intakes
 from school.demo.follow_ups import create_follow_ups, resolved_case
 from school.demo.groups import group_contacts
-from school.demo.households import draft_households, mark_newcomers, place_children
+from school.demo.households import draft_households, draft_leavers, mark_newcomers, place_children
 from school.demo.less_visible import choose_less_visible, shape_less_visible
 from school.demo.moments import household_moments, insert_moments
 from school.demo.staff import login_teacher_name, make_context, staff_email
@@ -127,15 +128,28 @@ def _build(rng: random.Random, today: dt.date) -> None:
     reasons = choose_less_visible(rng, drafts)
     plan_intakes(ctx, drafts)
     plan_agreements(rng, drafts)
-    create_families(ctx, drafts)
+    leavers_ctx, leavers = _last_years_sixth_graders(ctx, first_key=len(drafts))
+    create_families(ctx, drafts + leavers)
 
     specs = [s for hh in drafts for s in household_moments(ctx, hh)]
     specs += group_contacts(ctx, drafts)
     specs = shape_less_visible(ctx, specs)
     done_case = resolved_case(ctx, drafts, specs)
+    specs += [s for hh in leavers for s in household_moments(leavers_ctx, hh)]
     insert_moments(ctx, specs)
     create_follow_ups(ctx, reasons, done_case)
     _mark_loaded(today, reasons)
+
+
+def _last_years_sixth_graders(ctx: Ctx, first_key: int) -> tuple[Ctx, list[HouseholdDraft]]:
+    """The families of last year's sixth grade, who left on 1 September (school.demo.households
+    .draft_leavers), with their own random stream: the rest of the school is drawn as before."""
+    own = replace(ctx, rng=random.Random(RANDOM_SEED + 1))
+    leavers = draft_leavers(own.rng, own, first_key)
+    decide_contact_profiles(own.rng, leavers)
+    plan_intakes(own, leavers)
+    plan_agreements(own.rng, leavers)
+    return own, leavers
 
 
 def _mark_loaded(today: dt.date, reasons: dict[str, list[HouseholdDraft]]) -> None:

@@ -27,8 +27,9 @@ class ChildDraft:
     surname: Surname
     female: bool
     grade: int = 0
-    class_name: str = ""
+    class_name: str = ""  # this year's class; for a child who left, the class it left from
     prev_class_name: str | None = None  # last year's class, None if not in school yet
+    left_on: dt.date | None = None  # last year's sixth graders left on 1 September
     birth_date: dt.date | None = None
     row: Pupil | None = None
 
@@ -115,7 +116,8 @@ class YearCtx:
 
     def class_of(self, hh: HouseholdDraft, child: ChildDraft) -> str | None:
         if self.current:
-            return child.class_name
+            gone = child.left_on is not None and child.left_on <= self.span.start
+            return None if gone else child.class_name
         return None if hh.newcomer else child.prev_class_name
 
 

@@ -19,10 +19,13 @@ from school.demo.data import (
     TIMES,
 )
 from school.demo.days import random_day, stamp
-from school.demo.drafts import AgreementPlan, Ctx, HouseholdDraft
+from school.demo.drafts import AgreementPlan, ChildDraft, Ctx, HouseholdDraft
 from school.demo.draws import pick_some, tri
 from school.extensions import db
-from school.families.models import Caregiver, ContactAgreement, Household, IntakeStatus, Pupil
+from school.families.models import Caregiver, ContactAgreement, Enrolment, Household, IntakeStatus, Pupil
+
+# One pupil changed class in January last year, between the two first-grade classes.
+CLASS_CHANGE = ("L1A", "L1B")
 
 
 def decide_contact_profiles(rng: random.Random, drafts: list[HouseholdDraft]) -> None:
@@ -120,15 +123,45 @@ def create_families(ctx: Ctx, drafts: list[HouseholdDraft]) -> None:
                 serial += 1
                 child.row = Pupil(
                     first_name=child.first_name, last_name=child.last_name,
-                    birth_date=child.birth_date,
-                    external_key=f"INF-{serial:06d}", school_class=ctx.cur.classes[child.class_name],
+                    birth_date=child.birth_date, external_key=f"INF-{serial:06d}",
+                    enrolments=_class_history(ctx, hh, child), left_on=child.left_on,
                     created_at=stamp(hh.join_day),
                 )
                 pupils[id(child)] = child.row
         hh.row = _household_row(ctx, hh)
         hh.row.pupils = [pupils[id(c)] for c in hh.children]
+    _change_class_in_january(ctx, drafts)
     db.session.add_all(hh.row for hh in drafts)
     db.session.flush()
+
+
+def _class_history(ctx: Ctx, hh: HouseholdDraft, child: ChildDraft) -> list[Enrolment]:
+    """Last year's class for the whole of last year (the sixth graders left after it), this year's
+    from the first day or from the day the family arrived."""
+    history = []
+    last_year, this_year = ctx.prev.class_of(hh, child), ctx.cur.class_of(hh, child)
+    if last_year:
+        history.append(Enrolment(school_class=ctx.prev.classes[last_year], started_on=ctx.prev.span.start,
+                                 ended_on=ctx.prev.span.end))
+    if this_year:
+        history.append(Enrolment(school_class=ctx.cur.classes[this_year],
+                                 started_on=max(ctx.cur.span.start, hh.join_day)))
+    return history
+
+
+def _change_class_in_january(ctx: Ctx, drafts: list[HouseholdDraft]) -> None:
+    """The first child of last year's first class (not a less-visible family) moved to the parallel
+    class on the first school day of January: two enrolments."""
+    january = [d for d in ctx.prev.days if d.month == 1]
+    old, new = CLASS_CHANGE
+    mover = next((c for hh in drafts if not hh.reasons for c in hh.children
+                  if c.row is not None and ctx.prev.class_of(hh, c) == old), None)
+    if not january or mover is None:
+        return
+    first = mover.row.enrolments[0]
+    first.ended_on = january[0] - dt.timedelta(days=1)
+    mover.row.enrolments.insert(1, Enrolment(school_class=ctx.prev.classes[new], started_on=january[0],
+                                             ended_on=ctx.prev.span.end))
 
 
 def _household_row(ctx: Ctx, hh: HouseholdDraft) -> Household:

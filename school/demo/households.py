@@ -163,6 +163,10 @@ def _other_pool(rng: random.Random, pool: NamePool) -> NamePool:
     return rng.choices(others, weights=[p.weight for p in others])[0]
 
 
+# Grade 9: out of primary school (8 = L6), what last year's sixth graders are now.
+LEAVER_GRADE = 9
+
+
 def place_children(rng: random.Random, drafts: list[HouseholdDraft], ctx: Ctx) -> None:
     """Fill the classes to their planned size; siblings go to different grades."""
     room = {plan.name: plan.size for plan in CLASSES}
@@ -211,3 +215,25 @@ def mark_newcomers(rng: random.Random, drafts: list[HouseholdDraft]) -> None:
                   if hh.newcomer is None and hh.shape != "separated" and hh.pool.key in ARRIVED_POOLS]
     for hh in rng.sample(candidates, k=min(ARRIVED_THIS_YEAR, len(candidates))):
         hh.newcomer = "arrived"
+
+
+def draft_leavers(rng: random.Random, ctx: Ctx, first_key: int) -> list[HouseholdDraft]:
+    """Last year's sixth graders, one family each: in L6A or L6B last year, gone since 1 September.
+
+    They keep last year's contacts, so last year's dashboard shows its sixth grade; this year
+    they are in no class. Drawn with their own random stream, after the rest of the school, so
+    the families at school now stay exactly as they were.
+    """
+    drafts: list[HouseholdDraft] = []
+    birth_year = ctx.cur.span.start.year - 3 - LEAVER_GRADE
+    for plan in (p for p in CLASSES if p.grade == LEAVER_GRADE - 1):
+        for _ in range(plan.size):
+            shape = rng.choices(("two_parents", "single_mother", "single_father"), weights=(8, 2, 1))[0]
+            for hh in _draft_family(rng, shape, 1):
+                child = hh.children[0]
+                child.grade, child.class_name, child.prev_class_name = LEAVER_GRADE, plan.name, plan.name
+                child.left_on = ctx.cur.span.start
+                child.birth_date = dt.date(birth_year, 1, 1) + dt.timedelta(days=rng.randrange(365))
+                hh.key = first_key + len(drafts)
+                drafts.append(hh)
+    return drafts

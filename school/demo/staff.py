@@ -27,9 +27,10 @@ def make_context(rng: random.Random, today: dt.date) -> Ctx:
     staff, teachers = _create_staff()
     cur_span = span_for(today)
     prev_span = span_for(cur_span.start - dt.timedelta(days=1))
-    cur_classes = _create_classes(_school_year(cur_span), teachers, link_teachers=True)
-    # Last year's classes carry last year's info evenings; the accounts link to this year's only.
-    prev_classes = _create_classes(_school_year(prev_span), teachers, link_teachers=False)
+    # Each year's classes have their own teachers (the same names both years: a teacher of last
+    # year's L2 sees this year's L2, not her pupils of last year who moved up to L3).
+    cur_classes = _create_classes(_school_year(cur_span), teachers)
+    prev_classes = _create_classes(_school_year(prev_span), teachers)
     titularis = {plan.name: teachers[plan.teachers[0]] for plan in CLASSES}
     return Ctx(
         rng=rng, today=today, staff=staff, titularis=titularis, forms=forms, topic_ids=topic_ids,
@@ -73,13 +74,11 @@ def _school_year(span: YearSpan) -> SchoolYear:
     return year
 
 
-def _create_classes(year: SchoolYear, teachers: dict[str, User], *, link_teachers: bool
-                    ) -> dict[str, SchoolClass]:
+def _create_classes(year: SchoolYear, teachers: dict[str, User]) -> dict[str, SchoolClass]:
     classes = {}
     for i, plan in enumerate(CLASSES):
         cls = SchoolClass(school_year=year, name=plan.name, level=plan.level, sort_order=(i + 1) * 10)
-        if link_teachers:
-            cls.teachers = [teachers[name] for name in plan.teachers]
+        cls.teachers = [teachers[name] for name in plan.teachers]
         classes[plan.name] = cls
     db.session.add_all(classes.values())
     return classes

@@ -88,7 +88,7 @@ def summary(household: Household) -> dict[str, str]:
         help_offer=household.help_offer or "",
         info_explained=sorted(int(i) for i in household.info_explained or []),
         caregivers=[(c.full_name, c.kinship, c.phone, c.email) for c in household.caregivers],
-        children=[(p.full_name, p.class_id) for p in household.pupils],
+        children=[(p.full_name, p.school_class_id) for p in household.pupils],
         agreements=[(a.form_id, a.every_days, a.occasion) for a in household.agreements if a.active],
         contact_person=household.contact_person_id,
         consent_external=_yes_no(household.consent_external),

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
 from school.extensions import db
 from school.families import search
+from school.families.enrolments import in_force
 from school.families.models import (
     Caregiver,
+    Enrolment,
     Household,
     Pupil,
     SchoolClass,
 )
 from school.families.scope import scoped
+from school.schoolyear import today
 
 # --- finding: possible duplicates, existing pupils ------------------------------------
 
@@ -39,7 +42,7 @@ def find_duplicates(
     candidates = db.session.scalars(
         stmt.options(
             selectinload(Household.caregivers),
-            selectinload(Household.pupils).selectinload(Pupil.school_class),
+            selectinload(Household.pupils).selectinload(Pupil.enrolments).selectinload(Enrolment.school_class),
         )
         .order_by(Household.display_name)
         .limit(limit * 3)
@@ -67,7 +70,8 @@ def find_pupils(query: str, user: User, limit: int = 8) -> list[Pupil]:
         pupil_id
         for pupil_id, first, last, klass in db.session.execute(
             select(Pupil.id, Pupil.first_name, Pupil.last_name, SchoolClass.name)
-            .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
+            .outerjoin(Enrolment, and_(Enrolment.pupil_id == Pupil.id, in_force(today())))
+            .outerjoin(SchoolClass, SchoolClass.id == Enrolment.class_id)
             .where(Pupil.left_on.is_(None), ~Pupil.households.any())
         )
         if all(term in search.fold(f"{first} {last} {klass or ''}") for term in terms)
@@ -82,7 +86,10 @@ def find_pupils(query: str, user: User, limit: int = 8) -> list[Pupil]:
                 Pupil.external_key == query.strip(),
             )
         )
-        .options(selectinload(Pupil.school_class), selectinload(Pupil.households))
+        .options(
+            selectinload(Pupil.enrolments).selectinload(Enrolment.school_class),
+            selectinload(Pupil.households),
+        )
         .order_by(Pupil.first_name, Pupil.last_name)
         .limit(200)
     )

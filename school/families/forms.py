@@ -411,7 +411,7 @@ class FamilyForm(SchoolForm):
                     "first_name": p.first_name,
                     "last_name": p.last_name,
                     "birth_date": p.birth_date,
-                    "class_id": p.class_id,
+                    "class_id": p.school_class_id,
                     "external_key": p.external_key or "",
                 }
                 for p in household.pupils

@@ -6,14 +6,14 @@ import datetime as dt
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.catalogue import ContactForm
 from school.extensions import db, enum_type
 from school.grid import Mediator
 from school.labels import Labelled, labels
-from school.schoolyear import utcnow
+from school.schoolyear import today, utcnow
 
 
 class Level(Labelled):
@@ -67,6 +67,9 @@ class SchoolYear(db.Model):
 
 
 class SchoolClass(db.Model):
+    """A class of one school year: "3A of 2025-2026" and "3A of 2026-2027" are two classes, each with
+    its own teachers (class_teachers) and its own pupils (enrolments)."""
+
     __tablename__ = "school_classes"
     __table_args__ = (UniqueConstraint("school_year_id", "name"),)
 
@@ -80,9 +83,7 @@ class SchoolClass(db.Model):
     teachers: Mapped[list[User]] = relationship(  # noqa: F821
         secondary="class_teachers", back_populates="classes", order_by="User.name"
     )
-    pupils: Mapped[list[Pupil]] = relationship(
-        back_populates="school_class", order_by="(Pupil.first_name, Pupil.last_name)"
-    )
+
 
 
 household_pupils = Table(
@@ -103,18 +104,71 @@ class Pupil(db.Model):
     # The pupil's key in the school administration system (Informat, Wisa,
     # Smartschool): what a roster re-import matches on.
     external_key: Mapped[str | None] = mapped_column(String(64), unique=True)
-    class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
+    # The day the pupil left the school: from that day on no class holds the pupil.
     left_on: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    school_class: Mapped[SchoolClass | None] = relationship(back_populates="pupils")
     households: Mapped[list[Household]] = relationship(
         secondary=household_pupils, back_populates="pupils"
+    )
+    # The pupil's classes through time (school.families.enrolments places and moves a pupil).
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="pupil", cascade="all, delete-orphan", order_by="Enrolment.started_on",
+        passive_deletes=True,
     )
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def enrolment_on(self, day: dt.date) -> Enrolment | None:
+        """The enrolment in force on `day` (in Python, over the loaded enrolments; the SQL twin of
+        this rule is school.families.enrolments.in_force)."""
+        if self.left_on is not None and self.left_on <= day:
+            return None
+        return next((e for e in reversed(self.enrolments) if e.covers(day)), None)
+
+    def class_on(self, day: dt.date) -> SchoolClass | None:
+        enrolment = self.enrolment_on(day)
+        return enrolment.school_class if enrolment is not None else None
+
+    @property
+    def school_class(self) -> SchoolClass | None:
+        """The pupil's class today (None before the first day, after leaving, between classes)."""
+        return self.class_on(today())
+
+    @property
+    def school_class_id(self) -> int | None:
+        klass = self.school_class
+        return klass.id if klass is not None else None
+
+
+class Enrolment(db.Model):
+    """A pupil in a class from `started_on` up to and including `ended_on` (None: still there).
+
+    A class change in January is two enrolments, a kleuter's instapdatum or a February arrival a
+    late `started_on`, a leaver an `ended_on` (and the pupil's `left_on`). The school year is the
+    class's own (no second copy that could disagree); an enrolment lies inside it, and a pupil
+    placed in next year's class has this year's enrolment closed the day before
+    (school.families.enrolments.place).
+    """
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_classes.id"), index=True)
+    started_on: Mapped[dt.date]
+    ended_on: Mapped[dt.date | None]
+
+    pupil: Mapped[Pupil] = relationship(back_populates="enrolments")
+    school_class: Mapped[SchoolClass] = relationship()
+
+    def covers(self, day: dt.date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
 
 
 class Household(db.Model):

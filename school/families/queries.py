@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from school.accounts.models import User
 from school.extensions import db
 from school.families import search
-from school.families.models import Household, Pupil, SchoolClass, SchoolYear
+from school.families.models import Enrolment, Household, Pupil, SchoolClass, SchoolYear
 from school.families.scope import scoped
 from school.schoolyear import span_for, today
 
@@ -57,7 +57,7 @@ def list_households(user: User, q: str = "", page: int = 1, per_page: int = 50) 
     page = max(1, min(page, -(-total // per_page)))  # past the last page: the last page
     items = db.session.scalars(
         stmt.options(
-            selectinload(Household.pupils).selectinload(Pupil.school_class),
+            selectinload(Household.pupils).selectinload(Pupil.enrolments).selectinload(Enrolment.school_class),
             selectinload(Household.caregivers),
         )
         .order_by(Household.display_name, Household.id)

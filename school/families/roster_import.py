@@ -13,8 +13,10 @@ from school import audit
 from school.accounts.models import User
 from school.extensions import db
 from school.families import roster, search
+from school.families.enrolments import place
 from school.families.models import (
     Caregiver,
+    Enrolment,
     Household,
     IntakeStatus,
     Kinship,
@@ -56,7 +58,7 @@ def _pupils_by_key(keys: list[str]) -> dict[str, Pupil]:
             select(Pupil)
             .where(Pupil.external_key.in_(chunk))
             .options(
-                selectinload(Pupil.school_class),
+                selectinload(Pupil.enrolments).selectinload(Enrolment.school_class),
                 selectinload(Pupil.households).selectinload(Household.caregivers),
                 selectinload(Pupil.households).selectinload(Household.pupils),
             )
@@ -119,7 +121,7 @@ def import_roster(
                 external_key=row.external_key,
             )
             if klass is not None:
-                pupil.school_class = klass
+                place(pupil, klass, today())
             db.session.add(pupil)
             household = _household_for(row, by_contact)
             if household is None:
@@ -137,10 +139,10 @@ def import_roster(
             pupil.last_name = row.last_name
         if row.birth_date is not None:
             pupil.birth_date = row.birth_date
-        if klass is not None and "class_name" in item.changes:
-            pupil.school_class = klass
         if pupil.left_on is not None:
             pupil.left_on = None
+        if klass is not None and "class_name" in item.changes:
+            place(pupil, klass, today())
         if {"caregiver", "caregiver_name", "caregiver_contact"} & set(item.changes):
             households = [h for h in pupil.households if h.anonymised_at is None]
             if not households:

@@ -1,6 +1,7 @@
 """Which families a user may see: the one scoping function for every query.
 
-Teachers see the families of pupils in their classes, the families whose
+Teachers see the families of pupils in their classes today (a class of last
+school year holds nobody today: school.families.enrolments), the families whose
 fixed contact person they are, and the families the domains above add with
 `widen_reach` (the families they follow up).  Every other
 role sees all families. Outside a user's reach a family answers 404.
@@ -16,8 +17,10 @@ from sqlalchemy import Select, and_, or_, select
 from school.access import family_opened, refuse
 from school.accounts.models import Role, User, class_teachers
 from school.extensions import db
-from school.families.models import Household, Pupil, household_pupils
+from school.families.enrolments import families_on
+from school.families.models import Household
 from school.ids import is_id
+from school.schoolyear import today
 
 # A domain above this one that gives a teacher more families (visibility: the families whose
 # follow-up she owns) registers a function user -> SELECT of household ids, in its init_app.
@@ -40,16 +43,12 @@ def visible_household_ids(user: User) -> Select:
     """A SELECT of the ids of the households `user` may see."""
     if sees_all_families(user):
         return select(Household.id)
-    in_my_classes = (
-        select(household_pupils.c.household_id)
-        .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
-        .join(class_teachers, class_teachers.c.class_id == Pupil.class_id)
-        .where(class_teachers.c.user_id == user.id, Pupil.left_on.is_(None))
-    )
+    my_classes = select(class_teachers.c.class_id).where(class_teachers.c.user_id == user.id)
+    in_my_classes = families_on(today(), my_classes).subquery()
     widened = [Household.id.in_(reach(user)) for reach in current_app.extensions.get(_EXTENSION, ())]
     return select(Household.id).where(
         or_(
-            Household.id.in_(in_my_classes),
+            Household.id.in_(select(in_my_classes.c.household_id)),
             *widened,
             Household.contact_person_id == user.id,
         )

@@ -17,10 +17,11 @@ import re
 import unicodedata
 from itertools import chain
 
-from sqlalchemy import Select, and_, event, func, or_
+from sqlalchemy import Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from school.families.models import Caregiver, Household, Pupil, SchoolClass
+from school.families.models import Caregiver, Enrolment, Household, Pupil, SchoolClass
+from school.schoolyear import today
 
 # Letters NFKD does not take apart.
 _EXTRA_FOLDS = str.maketrans(
@@ -143,17 +144,21 @@ def _refresh_search_keys(session: Session, _flush_context, _instances) -> None:
                     touched.add(obj.household)
             elif isinstance(obj, Pupil):
                 touched.update(obj.households)
+            elif isinstance(obj, Enrolment) and obj.pupil is not None:
+                touched.update(obj.pupil.households)
             elif isinstance(obj, SchoolClass) and obj not in session.new and session.is_modified(obj):
-                for pupil in obj.pupils:
+                in_class = select(Pupil).join(Enrolment).where(Enrolment.class_id == obj.id)
+                for pupil in session.scalars(in_class):
                     touched.update(pupil.households)
         if not touched:
             return
         deleted = set(session.deleted)
 
         def class_name(pupil: Pupil) -> str:
-            if pupil.class_id is None:
-                return pupil.school_class.name if pupil.school_class else ""
-            klass = session.get(SchoolClass, pupil.class_id)
+            enrolment = pupil.enrolment_on(today())
+            if enrolment is None:
+                return ""
+            klass = enrolment.school_class or session.get(SchoolClass, enrolment.class_id)
             return klass.name if klass else ""
 
         for household in touched:

@@ -22,6 +22,7 @@ from school.catalogue import ContactForm, ContactLevel
 from school.extensions import db
 from school.families import intake
 from school.families.conflicts import conflict_with, summary
+from school.families.enrolments import place
 from school.families.inputs import AgreementInput, CaregiverInput, ChildInput, HouseholdInput, TopicInput
 from school.families.models import (
     Caregiver,
@@ -346,9 +347,9 @@ def _apply_children(household: Household, rows: list[ChildInput]) -> None:
             pupil.last_name = row.last_name or pupil.last_name
         if row.birth_date is not None:
             pupil.birth_date = row.birth_date
-        if row.class_id is not None and (row.class_id in valid_classes or row.class_id == pupil.class_id):
-            pupil.class_id = row.class_id
-            pupil.school_class = db.session.get(SchoolClass, row.class_id)
+        if row.class_id is not None and row.class_id in valid_classes:
+            # From today: a class change keeps the class the child was in until yesterday.
+            place(pupil, db.session.get(SchoolClass, row.class_id), today())
         if pupil not in household.pupils:
             household.pupils.append(pupil)
 
@@ -364,7 +365,7 @@ def _child_to_link(row: ChildInput) -> Pupil:
         (row.first_name and row.first_name != pupil.first_name)
         or (row.last_name and row.last_name != pupil.last_name)
         or (row.birth_date is not None and row.birth_date != pupil.birth_date)
-        or (row.class_id is not None and row.class_id != pupil.class_id)
+        or (row.class_id is not None and row.class_id != pupil.school_class_id)
     )
     if changed and pupil.households:
         raise ChildNotLinkable(row.pupil_id, other_family=True)
@@ -401,16 +402,12 @@ def default_contact_person(pupils: list[Pupil]) -> User | None:
     """The class teacher of the youngest child (by birth date, else the lowest class)."""
 
     def age_order(pupil: Pupil):
-        klass = pupil.school_class or (
-            db.session.get(SchoolClass, pupil.class_id) if pupil.class_id else None
-        )
+        klass = pupil.school_class
         birth = pupil.birth_date or dt.date.min
         return (pupil.birth_date is None, -birth.toordinal(), klass.sort_order if klass else 10**6)
 
     for pupil in sorted(pupils, key=age_order):
-        klass = pupil.school_class or (
-            db.session.get(SchoolClass, pupil.class_id) if pupil.class_id else None
-        )
+        klass = pupil.school_class
         if klass is None:
             continue
         teachers = [t for t in klass.teachers if t.active]

@@ -237,7 +237,7 @@ def _link_pupil(form: FamilyForm, value: str) -> str | None:
     entry.form.first_name.data = pupil.first_name
     entry.form.last_name.data = pupil.last_name
     entry.form.birth_date.data = pupil.birth_date
-    entry.form.class_id.data = pupil.class_id
+    entry.form.class_id.data = pupil.school_class_id
     entry.form.external_key.data = pupil.external_key or ""
     form.pupil_query.data = ""
     return entry.form.class_id.id

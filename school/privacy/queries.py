@@ -19,7 +19,15 @@ from school.audit import AuditEvent
 from school.contacts.models import ContactMoment, Initiative, Reach, Tone
 from school.extensions import db
 from school.families import intake
-from school.families.models import Household, InfoTopic, Kinship, Pupil, SchoolClass, household_pupils
+from school.families.models import (
+    Enrolment,
+    Household,
+    InfoTopic,
+    Kinship,
+    Pupil,
+    SchoolClass,
+    household_pupils,
+)
 from school.families.topics import topic_label
 from school.grid import Mediator, Quadrant
 from school.i18n import language_name
@@ -120,7 +128,8 @@ def household_record(household: Household, *, transfer: bool = False) -> dict:
         .where(Household.id == household.id)
         .options(
             selectinload(Household.caregivers),
-            selectinload(Household.pupils).selectinload(Pupil.school_class).selectinload(SchoolClass.school_year),
+            selectinload(Household.pupils).selectinload(Pupil.enrolments)
+            .selectinload(Enrolment.school_class).selectinload(SchoolClass.school_year),
             selectinload(Household.agreements),
             selectinload(Household.contact_person),
         )
@@ -143,8 +152,13 @@ def household_record(household: Household, *, transfer: bool = False) -> dict:
         "children": [
             {
                 "first_name": p.first_name, "last_name": p.last_name, "birth_date": _iso(p.birth_date),
-                "class": p.school_class.name if p.school_class else None,
-                "school_year": p.school_class.school_year.label if p.school_class else None,
+                "class": _last_class(p).name if _last_class(p) else None,
+                "school_year": _last_class(p).school_year.label if _last_class(p) else None,
+                "classes_through_time": "; ".join(
+                    f"{e.school_class.name} {e.school_class.school_year.label}: "
+                    f"{_iso(e.started_on)} – {_iso(e.ended_on) or ''}".strip()
+                    for e in p.enrolments
+                ),
                 "pupil_number": p.external_key, "left_on": _iso(p.left_on),
             }
             for p in household.pupils
@@ -164,6 +178,11 @@ def household_record(household: Household, *, transfer: bool = False) -> dict:
         record["signals"] = _signals(household)
         record["audit_trail"] = _trail(household)
     return record
+
+
+def _last_class(pupil: Pupil) -> SchoolClass | None:
+    """The class the pupil is in, or was in last (a child who left keeps the class it left from)."""
+    return pupil.enrolments[-1].school_class if pupil.enrolments else None
 
 
 def _household_facts(household: Household, transfer: bool) -> dict:
@@ -322,6 +341,7 @@ EXPORT_LABELS = {
     "birth_date": _l("Date of birth"),
     "class": _l("Class"),
     "school_year": _l("School year"),
+    "classes_through_time": _l("Classes through time"),
     "pupil_number": _l("Pupil number"),
     "left_on": _l("Left on"),
     "contact_form": _l("Contact form"),

@@ -23,7 +23,7 @@ from school import audit
 from school.accounts.models import User
 from school.contacts.models import ContactMoment
 from school.extensions import db
-from school.families.models import Caregiver, ContactAgreement, Household, Pupil, household_pupils
+from school.families.models import Caregiver, ContactAgreement, Enrolment, Household, Pupil, household_pupils
 from school.families.service import apply_consent
 from school.privacy import queries
 from school.visibility import store as summaries
@@ -111,6 +111,7 @@ def erase_households(household_ids: Iterable[int], *, reason: str, user: User | 
         delete(ContactAgreement).where(ContactAgreement.household_id.in_(ids)),
         delete(Caregiver).where(Caregiver.household_id.in_(ids)),
         delete(household_pupils).where(household_pupils.c.household_id.in_(ids)),
+        delete(Enrolment).where(Enrolment.pupil_id.in_(orphans)),
         delete(Pupil).where(Pupil.id.in_(orphans)),
         delete(Household).where(Household.id.in_(ids)),
     ):
@@ -154,6 +155,7 @@ def _forget(ids: list[int], pupil_ids: list[int]) -> None:
         if (
             (isinstance(obj, Household) and loaded.get("id") in wanted)
             or (isinstance(obj, Pupil) and loaded.get("id") in pupil_ids)
+            or (isinstance(obj, Enrolment) and loaded.get("pupil_id") in pupil_ids)
             or (isinstance(obj, (Caregiver, ContactMoment, ContactAgreement, FollowUp))
                 and loaded.get("household_id") in wanted)
         ) and obj in db.session:

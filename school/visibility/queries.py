@@ -21,7 +21,8 @@ from school.catalogue import ContactForm
 from school.contacts import queries as contact_queries
 from school.contacts.models import ContactMoment
 from school.extensions import db
-from school.families.models import Household, Pupil, SchoolClass, household_pupils
+from school.families.enrolments import at_school, families_on, in_force
+from school.families.models import Enrolment, Household, Pupil, SchoolClass, household_pupils
 from school.families.queries import current_school_year
 from school.families.scope import get_household_or_404, sees_all_families, visible_household_ids, who_sees
 from school.grid import GRID_COLUMNS, GRID_ROWS, Quadrant
@@ -92,15 +93,19 @@ class LessVisible:
 SORTS = ("personal", "name")
 
 
-def families_in_reach(user: User, class_id: int | None = None):
-    """A SELECT of the ids of the current families `user` may see (optionally of one class)."""
-    current = (
-        select(household_pupils.c.household_id)
-        .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
-        .where(Pupil.left_on.is_(None))
-    )
+def families_in_reach(user: User, class_id: int | None = None, day: dt.date | None = None):
+    """A SELECT of the ids of the families `user` may see with a child at school on `day` (today),
+    optionally a child in one class that day."""
+    day = day or schoolyear.today()
     if class_id is not None:
-        current = current.where(Pupil.class_id == class_id)
+        in_class = families_on(day, [class_id]).subquery()
+        current = select(in_class.c.household_id)
+    else:
+        current = (
+            select(household_pupils.c.household_id)
+            .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
+            .where(at_school(day))
+        )
     return select(Household.id).where(
         Household.id.in_(visible_household_ids(user)),
         Household.anonymised_at.is_(None),
@@ -115,7 +120,7 @@ def less_visible(
     """The flagged families in `user`'s reach, with reasons and counts (a fixed number of queries)."""
     today = today or schoolyear.today()
     thresholds = load_thresholds()
-    ids = families_in_reach(user, class_id)
+    ids = families_in_reach(user, class_id, today)
     summaries = summaries_for(ids, today, thresholds.recent_days)
     flagged = {hid: found for hid, s in summaries.items() if (found := evaluate(s, thresholds))}
 
@@ -171,8 +176,9 @@ def less_visible(
         for row in db.session.execute(
             select(household_pupils.c.household_id, Pupil.first_name, SchoolClass.name)
             .join(Pupil, Pupil.id == household_pupils.c.pupil_id)
-            .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
-            .where(household_pupils.c.household_id.in_(sorted(by_id)), Pupil.left_on.is_(None))
+            .outerjoin(Enrolment, and_(Enrolment.pupil_id == Pupil.id, in_force(today)))
+            .outerjoin(SchoolClass, SchoolClass.id == Enrolment.class_id)
+            .where(household_pupils.c.household_id.in_(sorted(by_id)), at_school(today))
             .order_by(Pupil.first_name)
         ):
             by_id[row.household_id].children.append((row.first_name, row.name))

@@ -14,7 +14,7 @@ from school.contacts.models import ContactMoment, GroupContact, Initiative, Reac
 from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Level, Pupil, SchoolClass
 from school.visibility.models import Approach, FollowUp, FollowUpStatus
-from tests.factories.rows import agreement, form, household, moment, school_class
+from tests.factories.rows import agreement, enrolled, form, household, moment, school_class
 
 
 def add_caregiver(h: Household, first: str, kinship: Kinship) -> Caregiver:
@@ -43,7 +43,7 @@ def build_school() -> dict:
     maes = household("Gezin Maes", klass=b, child="Noor")
     wouters = household("Gezin Wouters", klass=k, child="Bo")
     goossens = household("Gezin Goossens", klass=a, child="Lars")
-    goossens.pupils.append(Pupil(first_name="Fien", last_name="Goossens", school_class=k))
+    goossens.pupils.append(Pupil(first_name="Fien", last_name="Goossens", enrolments=enrolled(k)))
     gone = household("Gezin Vertrokken", klass=a, child="Sam")
     gone.pupils[0].left_on = dt.date(2026, 10, 1)
     hidden = household("Gezin Anoniem", klass=a, child="X", anonymised_at=dt.datetime(2026, 10, 1, 9, 0))

@@ -25,6 +25,7 @@ from school.families.models import Caregiver, Household, Kinship, Level, Pupil, 
 from school.families.uploads import store_upload
 from school.schoolyear import span_for
 from school.visibility.models import Approach, FollowUp
+from tests.factories.rows import enrolled
 
 ROSTER = Path(__file__).resolve().parent.parent / "fixtures" / "roster" / "utf8_comma.csv"
 
@@ -82,10 +83,10 @@ def build_school(app: Flask) -> School:
                               password_hash=_password_hash(), classes=classes)
         db.session.add_all(users.values())
         inside = Household(display_name="Gezin Binnen", pupils=[Pupil(first_name="Ina", last_name="Binnen",
-                                                                     class_id=class_a.id)])
+                                                                     enrolments=enrolled(class_a))])
         inside.caregivers.append(Caregiver(first_name="Iris", last_name="Binnen", kinship=Kinship.MOTHER))
         outside = Household(display_name="Gezin Buiten", pupils=[Pupil(first_name="Bo", last_name="Buiten",
-                                                                      class_id=class_b.id)])
+                                                                      enrolments=enrolled(class_b))])
         db.session.add_all([inside, outside])
         db.session.flush()
         gate = db.session.scalar(select(ContactForm).where(ContactForm.code == "gate_conversation"))

@@ -19,7 +19,15 @@ from sqlalchemy import select
 from school.catalogue import ContactForm
 from school.contacts.models import ContactMoment, GroupContact, Initiative, Mediator, Reach, Tone
 from school.extensions import db
-from school.families.models import ContactAgreement, Household, Level, Pupil, SchoolClass, SchoolYear
+from school.families.models import (
+    ContactAgreement,
+    Enrolment,
+    Household,
+    Level,
+    Pupil,
+    SchoolClass,
+    SchoolYear,
+)
 from school.visibility.summary import summary_for
 
 T = TypeVar("T")
@@ -52,11 +60,19 @@ def school_class(name: str = "3A", starts: dt.date = dt.date(2026, 9, 1)) -> Sch
     return klass
 
 
+def enrolled(klass: SchoolClass | int, since: dt.date | None = None) -> list[Enrolment]:
+    """A pupil's enrolments: in `klass` (or the class with that id) from `since`, by default the
+    first day of the class's school year, still open: `Pupil(..., enrolments=enrolled(klass))`."""
+    if isinstance(klass, int):
+        klass = db.session.get(SchoolClass, klass)
+    return [Enrolment(school_class=klass, started_on=since or klass.school_year.starts_on)]
+
+
 def household(name: str = "Gezin Peeters", *, klass: SchoolClass | None = None, child: str = "Lien",
               created: dt.datetime = LONG_AGO, pupils: tuple[Pupil, ...] = (), **fields) -> Household:
     h = Household(display_name=name, created_at=created, **fields)
     if klass is not None:
-        h.pupils.append(Pupil(first_name=child, last_name=name.split()[-1], school_class=klass))
+        h.pupils.append(Pupil(first_name=child, last_name=name.split()[-1], enrolments=enrolled(klass)))
     h.pupils.extend(pupils)
     db.session.add(h)
     db.session.flush()

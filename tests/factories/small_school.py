@@ -13,6 +13,7 @@ from flask import Flask
 from school import schoolyear
 from school.extensions import db
 from school.families.models import Caregiver, Household, Kinship, Level, Pupil, SchoolClass, SchoolYear
+from tests.factories.rows import enrolled
 
 FAMILIES_1A = ("Peeters", "El Amrani", "Nowak", "Janssens", "Diallo")
 FAMILIES_2B = ("Dubois",)
@@ -50,7 +51,7 @@ def build_school(app: Flask) -> School:
                 Caregiver(first_name="Omar", last_name=family, kinship=Kinship.FATHER, sort_order=2),
             ]
             household.pupils = [
-                Pupil(first_name=first, last_name=family, school_class=school_class)
+                Pupil(first_name=first, last_name=family, enrolments=enrolled(school_class))
                 for first, school_class in kids
             ]
             db.session.add(household)
