@@ -1,7 +1,7 @@
 """follow-ups: who entrusted the family to an owner who did not see it yet, and when
 
 Revision ID: e4a7c2b9d1f6
-Revises: 5d2e8f1a3c7b
+Revises: c3e1a9d47b20
 Created: 2026-12-08 10:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = 'e4a7c2b9d1f6'
-down_revision = '5d2e8f1a3c7b'
+down_revision = 'c3e1a9d47b20'
 branch_labels = None
 depends_on = None
 
