@@ -762,3 +762,15 @@ def test_cli_uses_the_recognised_or_the_named_profile_never_a_left_mapping(
         )
     result = runner.invoke(args=["import-roster", str(path), "--profile", "onbekend"])
     assert result.exit_code == 1 and "onbekend" in result.output and "smartschool" in result.output
+
+
+def test_a_smartschool_leaver_is_listed_and_not_imported(app, client, login_as):
+    login_as("admin")
+    rows = smartschool_rows(smartschool_families())
+    leaver = rows[0].index("schoolverlater")
+    rows[1][leaver] = "1"  # Lotte left
+    url, html, mapping = upload(client, "export.csv", to_csv(rows).encode())
+    assert re.search(r"<strong>1</strong>\s*schoolverlaters \(niet ingelezen\)", html)
+    assert re.search(r"<strong>29</strong>\s*nieuwe leerlingen", html)
+    client.post(url, data=mapping)
+    assert counts(app)["Pupil"] == 29 and "5001" not in caregivers_of(app)

@@ -115,7 +115,7 @@ def _pupils_for(rows: list[roster.RosterRow]) -> dict[str, Pupil]:
     known yet) by name, date of birth and class, among the pupils (without a number) already there.
     A name that fits several pupils is a row error, never a guess."""
     by_key = _pupils_by_key([r.external_key for r in rows if r.ok and r.external_key])
-    found = {key: pupil for key, pupil in by_key.items()}
+    found = dict(by_key)
     unresolved = [r for r in rows if r.ok and r.match_key not in found]
     if not unresolved:
         return found
@@ -129,8 +129,10 @@ def _pupils_for(rows: list[roster.RosterRow]) -> dict[str, Pupil]:
             .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
         )
     ]
-    unnumbered = [p for p in everyone if not p.external_key]
+    # A numbered row not known by its number may be a pupil a sheet without numbers brought in.
+    unnumbered = [p for p in everyone if not p.external_key and not p.left]
     chosen: dict[str, int] = {}
+    taken: set[int] = set()
     for row in unresolved:
         match = roster.natural_match(row, unnumbered if row.external_key else everyone)
         if match == "ambiguous":
@@ -139,8 +141,9 @@ def _pupils_for(rows: list[roster.RosterRow]) -> dict[str, Pupil]:
                     "More than one pupil is called %(name)s: add the date of birth or the class to the file.",
                     name=f"{row.first_name} {row.last_name}")))
             continue
-        if match is not None and match.id not in chosen.values():
+        if match is not None and match.id not in taken:
             chosen[row.match_key] = match.id
+            taken.add(match.id)
     ids = list(chosen.values())
     by_id: dict[int, Pupil] = {}
     for start in range(0, len(ids), 500):
