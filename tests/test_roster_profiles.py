@@ -770,7 +770,19 @@ def test_a_smartschool_leaver_is_listed_and_not_imported(app, client, login_as):
     leaver = rows[0].index("schoolverlater")
     rows[1][leaver] = "1"  # Lotte left
     url, html, mapping = upload(client, "export.csv", to_csv(rows).encode())
-    assert re.search(r"<strong>1</strong>\s*schoolverlaters \(niet ingelezen\)", html)
+    assert re.search(r"<strong>1</strong>\s*schoolverlaters \(niet geïmporteerd\)", html)
     assert re.search(r"<strong>29</strong>\s*nieuwe leerlingen", html)
     client.post(url, data=mapping)
     assert counts(app)["Pupil"] == 29 and "5001" not in caregivers_of(app)
+
+
+def test_cancelling_removes_the_uploaded_file_at_once(app, client, login_as):
+    login_as("reception")
+    url, _html, mapping = upload(client, "export.csv", smartschool_csv())
+    token = url.rsplit("/", 1)[1]
+    folder = Path(app.instance_path) / "roster-uploads"
+    assert len(list(folder.glob(f"{token}.*"))) == 2
+    response = client.post(url, data=mapping | {"action": "cancel"})
+    assert response.status_code == 302 and response.headers["Location"] == "/families/"
+    assert list(folder.glob(f"{token}.*")) == [] and counts(app)["Pupil"] == 0
+    assert client.get(url).status_code == 404

@@ -382,9 +382,13 @@ def _mapping_from(args, table) -> tuple[str, str, dict]:
 @roles_required(*IMPORT_ROLES)
 def import_preview(token: str):
     """The column mapping, and a preview of what the import would do; POST imports (or saves the
-    mapping as a named profile)."""
+    mapping as a named profile, or cancels: the uploaded file is removed)."""
     table, filename = _stored_table(token)
     form = RosterImportForm()
+    if request.method == "POST" and request.form.get("action") == "cancel" and form.validate():
+        uploads.delete_upload(token)  # the pupils' and parents' data leaves the disk at once
+        flash(_("The import is cancelled and the file is removed."), "success")
+        return redirect(url_for("families.index"))
     source = request.form if request.method == "POST" else request.args
     chosen, profile_label, mapping = _mapping_from(source, table)
     problems = roster.mapping_problems(mapping, table.headers)
