@@ -786,3 +786,15 @@ def test_cancelling_removes_the_uploaded_file_at_once(app, client, login_as):
     assert response.status_code == 302 and response.headers["Location"] == "/families/"
     assert list(folder.glob(f"{token}.*")) == [] and counts(app)["Pupil"] == 0
     assert client.get(url).status_code == 404
+
+
+def test_the_preview_is_valid_html(app, client, login_as):
+    from tests.quality import assert_valid_html
+
+    login_as("admin")
+    rows = smartschool_rows(smartschool_families())
+    rows[2][rows[0].index("internnummer")] = valid_national_number("160101", 7)  # a row error
+    url, html, _mapping = upload(client, "export.csv", to_csv(rows).encode())
+    fragment = client.get(url, query_string=_mapping, headers={"HX-Request": "true"}).get_data(as_text=True)
+    page = f"<!doctype html><html lang=nl><title>x</title>{fragment}</html>"
+    assert_valid_html({"preview": html, "fragment": page})
