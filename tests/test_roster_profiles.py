@@ -798,3 +798,15 @@ def test_the_preview_is_valid_html(app, client, login_as):
     fragment = client.get(url, query_string=_mapping, headers={"HX-Request": "true"}).get_data(as_text=True)
     page = f"<!doctype html><html lang=nl><title>x</title>{fragment}</html>"
     assert_valid_html({"preview": html, "fragment": page})
+
+
+def test_informat_import_keeps_both_parents_and_nothing_of_the_left_out_columns(app, client, login_as):
+    login_as("admin")
+    data = to_csv(informat_rows()).encode("utf-8-sig")
+    html = import_file(client, "leerlingen_informat.csv", data)
+    assert "Informat" in html and html.count("wordt nooit bewaard") >= 6
+    assert caregivers_of(app) == {
+        "7001": {("Bart Wouters", Kinship.FATHER), ("Ilse Hermans", Kinship.STEP_PARENT)},
+        "7002": {("Nele Aerts", Kinship.MOTHER)},
+    }
+    assert_never_stored(app, NATIONAL_NUMBERS[:2] + SECRETS)
