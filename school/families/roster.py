@@ -319,7 +319,6 @@ class CaregiverRow:
     phone: str | None
     email: str | None
     kinship: Kinship = Kinship.OTHER
-    relation: str = ""  # the file's own words
     slot: int = 1
 
     @property
@@ -523,7 +522,7 @@ def _read_slot(row: RosterRow, n: int, values: dict[str, str], implied: Kinship 
                                  "phone": values["mobile"] or values["phone"], "email": values["email"]})
     if caregiver is None:
         return
-    caregiver.kinship, caregiver.relation, caregiver.slot = kinship, values["relation"], n
+    caregiver.kinship, caregiver.slot = kinship, n
     if relation.kind == "caregiver" and not relation.known:
         row.warnings.append(Problem("unknown_relation", _l(
             "Relation '%(value)s' of %(name)s is not known: kept as 'other caregiver'.",
