@@ -50,7 +50,7 @@ _LEFT_OUT: list[tuple[str, re.Pattern, object]] = [
      _l("nationality or origin: never stored")),
     ("home_language",
      re.compile(r"thuistaal|taal thuis|gezinstaal|moedertaal|home language|langue (parlee )?(a la )?maison"),
-     _l("home language: never stored (the intake asks the language for contact)")),
+     _l("the language spoken in the family: never stored (the intake asks the language for contact)")),
     ("mother_education",
      re.compile(r"opleiding\w*( van)?( de)? moeder|moeder\w* (opleiding|diploma)|opleidingsniveau"
                 r"|mother\w* education|education\w* mother|diplome de la mere"),
