@@ -54,10 +54,14 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("import-roster")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--profile", default=None,
+                  help="A profile the school saved, or smartschool, informat, handmade, wisa. "
+                       "Default: the one the file's columns are recognised as.")
     @click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
-    def import_roster_command(file: str, dry_run: bool) -> None:
-        """Import pupils and classes from a CSV or XLSX roster (matched on the pupil number)."""
-        if not import_roster_file(file, dry_run=dry_run, echo=click.echo):
+    def import_roster_command(file: str, profile: str | None, dry_run: bool) -> None:
+        """Import pupils, classes and caregivers from a CSV or XLSX roster (Smartschool, Informat, Wisa
+        or a hand-made sheet)."""
+        if not import_roster_file(file, profile=profile, dry_run=dry_run, echo=click.echo):
             raise click.exceptions.Exit(1)
 
     @app.cli.command("backup")

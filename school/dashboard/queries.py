@@ -81,7 +81,7 @@ from .figures import (
 from .filters import Filters, parse_filters, selected_classes
 from .goals import Goals, has_tailored_contact
 
-OTHER_KINSHIPS = (Kinship.GRANDPARENT, Kinship.FOSTER_PARENT, Kinship.GUARDIAN, Kinship.OTHER)
+OTHER_KINSHIPS = tuple(k for k in Kinship if k not in (Kinship.MOTHER, Kinship.FATHER))
 
 
 def load_goals() -> Goals:

@@ -34,6 +34,8 @@ class Kinship(Labelled):
     FATHER = "father"
     GRANDPARENT = "grandparent"
     FOSTER_PARENT = "foster_parent"
+    STEP_PARENT = "step_parent"  # plus- or stiefouder
+    CO_PARENT = "co_parent"  # meemoeder, meevader
     GUARDIAN = "guardian"
     OTHER = "other"
 
@@ -43,6 +45,8 @@ KINSHIP_LABELS = labels(Kinship, {
     Kinship.FATHER: _l("father"),
     Kinship.GRANDPARENT: _l("grandparent"),
     Kinship.FOSTER_PARENT: _l("foster parent"),
+    Kinship.STEP_PARENT: _l("step or bonus parent"),
+    Kinship.CO_PARENT: _l("co-mother or co-father"),
     Kinship.GUARDIAN: _l("guardian"),
     Kinship.OTHER: _l("other caregiver"),
 })

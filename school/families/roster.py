@@ -4,12 +4,12 @@ Pure functions, bytes in, rows out, so every encoding and every error path is
 unit-tested without a database:
 
     table = read_roster(data, filename)          # CSV (UTF-8 ± BOM, UTF-16, Windows-1252; ; or ,) or XLSX
-    mapping = guess_mapping(table.headers, remembered)
+    mapping = guess_mapping(table.headers)        # the recognised profile's (roster_profiles)
     rows = rows_from_table(table, mapping, today)
     plan = plan_import(rows, existing, class_names)
 
-The database side (what exists, applying the plan in one transaction) is in
-school.families.service.
+The database side (what exists, applying the plan in one transaction, saved profiles)
+is in school.families.roster_import.
 """
 
 from __future__ import annotations
@@ -21,9 +21,13 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from flask_babel import lazy_gettext as _l
 
+from school.families import roster_profiles as profiles
+from school.families.models import Kinship
+from school.families.roster_profiles import CAREGIVER_PARTS, SLOTS
 from school.families.search import fold, phone_key
 from school.forms import UNSTORABLE, to_nfc
 
@@ -243,21 +247,25 @@ def _unique_headers(headers: list[str]) -> list[str]:
 
 # --- mapping columns to what Schoolpoort needs ---------------------------------------
 
+_CAREGIVER_LABELS = {
+    "first_name": lambda n: _l("Caregiver %(n)d: first name", n=n),
+    "last_name": lambda n: _l("Caregiver %(n)d: last name", n=n),
+    "relation": lambda n: _l("Caregiver %(n)d: relation to the child", n=n),
+    "mobile": lambda n: _l("Caregiver %(n)d: mobile phone", n=n),
+    "phone": lambda n: _l("Caregiver %(n)d: other phone", n=n),
+    "email": lambda n: _l("Caregiver %(n)d: e-mail", n=n),
+}
 FIELDS: dict[str, tuple[object, bool]] = {
-    "external_key": (_l("Pupil number (key in the school administration)"), True),
+    "external_key": (_l("Pupil number (key in the school administration)"), False),
     "first_name": (_l("Pupil's first name"), True),
     "last_name": (_l("Pupil's last name"), True),
     "birth_date": (_l("Date of birth (dd/mm/yyyy)"), False),
     "class_name": (_l("Class"), False),
-    "caregiver1_first_name": (_l("Caregiver 1: first name"), False),
-    "caregiver1_last_name": (_l("Caregiver 1: last name"), False),
-    "caregiver1_phone": (_l("Caregiver 1: phone"), False),
-    "caregiver1_email": (_l("Caregiver 1: e-mail"), False),
-    "caregiver2_first_name": (_l("Caregiver 2: first name"), False),
-    "caregiver2_last_name": (_l("Caregiver 2: last name"), False),
-    "caregiver2_phone": (_l("Caregiver 2: phone"), False),
-    "caregiver2_email": (_l("Caregiver 2: e-mail"), False),
+    "leaver": (_l("Has left the school (Smartschool's schoolverlater)"), False),
+    **{f"caregiver{n}_{part}": (label(n), False)
+       for n in range(1, SLOTS + 1) for part, label in _CAREGIVER_LABELS.items()},
 }
+PUPIL_FIELDS = ("external_key", "first_name", "last_name", "birth_date", "class_name", "leaver")
 REQUIRED = tuple(code for code, (_label, required) in FIELDS.items() if required)
 # What the database keeps of each field: a longer cell is a row error, never cut off.
 MAX_LENGTH = {
@@ -265,104 +273,35 @@ MAX_LENGTH = {
     "first_name": 100,
     "last_name": 100,
     "class_name": 60,
-    **{f"caregiver{n}_{part}": size for n in (1, 2)
-       for part, size in (("first_name", 100), ("last_name", 100), ("phone", 40), ("email", 254))},
+    "leaver": 20,
+    **{f"caregiver{n}_{part}": size for n in range(1, SLOTS + 1)
+       for part, size in (("first_name", 100), ("last_name", 100), ("relation", 60), ("mobile", 40),
+                          ("phone", 40), ("email", 254))},
 }
-
-# Column names seen in Informat, Wisa and Smartschool exports (folded).
-_SYNONYMS = {
-    "external_key": (
-        "stamboeknummer",
-        "stamnummer",
-        "leerlingnummer",
-        "leerling id",
-        "leerlingid",
-        "id",
-        "internnummer",
-        "intern nummer",
-        "pupil number",
-        "external key",
-        "numero",
-        "matricule",
-        # Never the national register number (rijksregisternummer / INSZ): the school's own
-        # pupil number is the key, and the national number is not stored here.
-        "code",
-    ),
-    "first_name": ("voornaam", "voornaam leerling", "first name", "prenom", "roepnaam"),
-    "last_name": ("naam", "familienaam", "achternaam", "naam leerling", "last name", "nom", "nom de famille"),
-    "birth_date": (
-        "geboortedatum",
-        "geb datum",
-        "geb. datum",
-        "date of birth",
-        "birth date",
-        "date de naissance",
-    ),
-    "class_name": ("klas", "klasgroep", "klasnaam", "groep", "class", "classe", "klascode"),
-    "caregiver1_first_name": ("voornaam ouder 1", "voornaam ouder1", "voornaam moeder", "voornaam contact 1"),
-    "caregiver1_last_name": ("naam ouder 1", "naam ouder1", "naam moeder", "naam contact 1"),
-    "caregiver1_phone": (
-        "gsm ouder 1",
-        "gsm ouder1",
-        "telefoon ouder 1",
-        "gsm moeder",
-        "gsm",
-        "telefoon",
-        "telefoon 1",
-        "gsm 1",
-    ),
-    "caregiver1_email": (
-        "e-mail ouder 1",
-        "email ouder 1",
-        "e-mail ouder1",
-        "e-mail moeder",
-        "e-mail",
-        "email",
-        "e-mail 1",
-    ),
-    "caregiver2_first_name": ("voornaam ouder 2", "voornaam ouder2", "voornaam vader", "voornaam contact 2"),
-    "caregiver2_last_name": ("naam ouder 2", "naam ouder2", "naam vader", "naam contact 2"),
-    "caregiver2_phone": ("gsm ouder 2", "gsm ouder2", "telefoon ouder 2", "gsm vader", "telefoon 2", "gsm 2"),
-    "caregiver2_email": ("e-mail ouder 2", "email ouder 2", "e-mail ouder2", "e-mail vader", "e-mail 2"),
-}
+# A class taken from Smartschool's list of groups: the first one is the base class.
+_GROUP_COLUMNS = {"groepen", "groups"}
 
 
-def guess_mapping(headers: list[str], remembered: dict | None = None) -> dict[str, str | None]:
-    """Field → column name: the remembered mapping where its columns exist, else by known names."""
-    remembered = remembered or {}
-    by_fold = {fold(h): h for h in headers}
-    mapping: dict[str, str | None] = {}
-    used: set[str] = set()
-    for code in FIELDS:
-        column = remembered.get(code)
-        if column in headers and column not in used:
-            mapping[code] = column
-            used.add(column)
-    for code in FIELDS:
-        if code in mapping:
-            continue
-        mapping[code] = None
-        for name in _SYNONYMS.get(code, ()):
-            column = by_fold.get(name)
-            if column is not None and column not in used:
-                mapping[code] = column
-                used.add(column)
-                break
-    return mapping
+def guess_mapping(headers: list[str]) -> dict[str, str | None]:
+    """Field → column name, as the recognised profile of these headers proposes it."""
+    return profiles.propose(profiles.recognise(headers), headers, FIELDS)
 
 
 def mapping_problems(mapping: dict[str, str | None], headers: list[str]) -> dict[str, object]:
-    """Field → message for a mapping that cannot work (required missing, a column twice)."""
+    """Field → message for a mapping that cannot work (required missing, a column twice, a column
+    that is never stored)."""
     problems: dict[str, object] = {}
     for code in REQUIRED:
         if not mapping.get(code):
             problems[code] = _l("Choose the column that holds this.")
     seen: dict[str, str] = {}
     for code, column in mapping.items():
-        if not column:
+        if not column or code not in FIELDS:
             continue
         if column not in headers:
             problems[code] = _l("This column is not in the file.")
+        elif (reason := profiles.left_out_reason(column)) is not None:
+            problems[code] = _l("This column is never stored (%(reason)s).", reason=reason)
         elif column in seen:
             problems[code] = _l("This column is already used for another field.")
         else:
@@ -379,10 +318,20 @@ class CaregiverRow:
     last_name: str
     phone: str | None
     email: str | None
+    kinship: Kinship = Kinship.OTHER
+    slot: int = 1
 
     @property
     def name_key(self) -> str:
         return fold(f"{self.first_name} {self.last_name}")
+
+
+@dataclass(frozen=True)
+class SkippedAdult:
+    """A co-account that is not a caregiver (a speech therapist, a support worker): never stored."""
+
+    name: str
+    relation: str
 
 
 @dataclass
@@ -396,14 +345,26 @@ class RosterRow:
     caregivers: list[CaregiverRow] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    skipped: list[SkippedAdult] = field(default_factory=list)
+    leaver: bool = False
+    lines: list[int] = field(default_factory=list)  # every line of the file this pupil is on
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def match_key(self) -> str:
+        """The pupil number; without one (a hand-made sheet), name, date of birth and class."""
+        if self.external_key:
+            return self.external_key
+        birth = self.birth_date.isoformat() if self.birth_date else ""
+        return f"~{fold(self.first_name)}|{fold(self.last_name)}|{birth}|{fold(self.class_name)}"
+
 
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$")
+_TRUE = {"1", "ja", "yes", "true", "waar", "oui", "x"}
 
 
 def parse_date(text: str, today: dt.date) -> dt.date:
@@ -423,8 +384,16 @@ def parse_date(text: str, today: dt.date) -> dt.date:
 
 
 def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date) -> list[RosterRow]:
-    """Each data row checked on its own; duplicates of a pupil number are errors."""
-    index = {code: table.headers.index(col) for code, col in mapping.items() if col and col in table.headers}
+    """Each data row checked on its own; duplicates of a pupil number are errors. Without a pupil
+    number the rows of one child (one row per parent) become one row with every caregiver."""
+    # A column that is never stored is never read, whatever the mapping says.
+    index = {code: table.headers.index(col) for code, col in mapping.items()
+             if col and col in table.headers and code in FIELDS and profiles.left_out_reason(col) is None}
+    keyed = "external_key" in index
+    class_from_groups = profiles.header_key(mapping.get("class_name")) in _GROUP_COLUMNS
+    implied = {n: profiles.implied_relation(mapping.get(f"caregiver{n}_first_name"))
+               or profiles.implied_relation(mapping.get(f"caregiver{n}_last_name"))
+               for n in range(1, SLOTS + 1)}
 
     def cell(row: list[str], code: str) -> str:
         i = index.get(code)
@@ -453,19 +422,34 @@ def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date
     result = []
     for number, raw in enumerate(table.rows, start=2):
         problems: list[Problem] = []
-        own = checked({code: cell(raw, code) for code in ("external_key", "first_name", "last_name",
-                                                           "class_name", "birth_date")}, problems)
+        own = checked({code: cell(raw, code) for code in PUPIL_FIELDS}, problems)
+        key = own["external_key"]
+        if key.upper() == "NULL":  # Smartschool's empty stamboeknummer
+            key = ""
+        class_name = own["class_name"]
+        if class_from_groups:
+            class_name = re.split(r"[,;|]", class_name)[0].strip()
         row = RosterRow(
             line=number,
-            external_key=own["external_key"],
+            external_key=key,
             first_name=own["first_name"],
             last_name=own["last_name"],
             birth_date=None,
-            class_name=own["class_name"],
+            class_name=class_name,
+            leaver=own["leaver"].casefold() in _TRUE,
+            lines=[number],
         )
         row.errors.extend(problems)
-        if not row.external_key:
+        if not keyed:
+            pass
+        elif not row.external_key:
             row.errors.append(Problem("no_key", _l("No pupil number.")))
+        elif profiles.looks_like_national_number(row.external_key):
+            # Never shown again, never stored: the school's own number is the key.
+            row.external_key = ""
+            row.errors.append(Problem("national_number", _l(
+                "The pupil number looks like a national register number, which Schoolpoort never "
+                "stores. Choose the column with the school's own pupil number.")))
         elif row.external_key in seen:
             row.errors.append(
                 Problem(
@@ -502,13 +486,10 @@ def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date
                         )
                     )
                     row.birth_date = None
-        for n in (1, 2):
-            parts = ("first_name", "last_name", "phone", "email")
-            values = checked({f"caregiver{n}_{part}": cell(raw, f"caregiver{n}_{part}") for part in parts},
-                             row.errors)
-            caregiver = _caregiver(row, {part: values[f"caregiver{n}_{part}"] for part in parts})
-            if caregiver is not None:
-                row.caregivers.append(caregiver)
+        for n in range(1, SLOTS + 1):
+            values = checked({f"caregiver{n}_{part}": cell(raw, f"caregiver{n}_{part}")
+                              for part in CAREGIVER_PARTS}, row.errors)
+            _read_slot(row, n, {part: values[f"caregiver{n}_{part}"] for part in CAREGIVER_PARTS}, implied[n])
         names = [row.first_name, row.last_name] + [f"{c.first_name} {c.last_name}" for c in row.caregivers]
         lossy = [name.strip() for name in names if lost_count(name)]
         if lossy:
@@ -523,6 +504,50 @@ def rows_from_table(table: Table, mapping: dict[str, str | None], today: dt.date
                 )
             )
         result.append(row)
+    return result if keyed else _one_row_per_pupil(result)
+
+
+def _read_slot(row: RosterRow, n: int, values: dict[str, str], implied: Kinship | None) -> None:
+    """One caregiver slot: a caregiver with its relation, a professional set aside, or nothing."""
+    relation = profiles.classify_relation(values["relation"])
+    person = " ".join(v for v in (values["first_name"], values["last_name"]) if v)
+    if relation.kind == "staff":
+        if person or values["mobile"] or values["phone"] or values["email"]:
+            row.skipped.append(SkippedAdult(person or values["email"] or "?", values["relation"]))
+        return
+    kinship = relation.kinship
+    if relation.kind == "unused":
+        kinship = implied or Kinship.OTHER
+    caregiver = _caregiver(row, {"first_name": values["first_name"], "last_name": values["last_name"],
+                                 "phone": values["mobile"] or values["phone"], "email": values["email"]})
+    if caregiver is None:
+        return
+    caregiver.kinship, caregiver.slot = kinship, n
+    if relation.kind == "caregiver" and not relation.known:
+        row.warnings.append(Problem("unknown_relation", _l(
+            "Relation '%(value)s' of %(name)s is not known: kept as 'other caregiver'.",
+            value=values["relation"], name=f"{caregiver.first_name} {caregiver.last_name}".strip())))
+    row.caregivers.append(caregiver)
+
+
+def _one_row_per_pupil(rows: list[RosterRow]) -> list[RosterRow]:
+    """Rows of the same child (name, date of birth, class) merged: each adult once."""
+    first: dict[str, RosterRow] = {}
+    result = []
+    for row in rows:
+        earlier = first.get(row.match_key) if row.ok else None
+        if earlier is None:
+            if row.ok:
+                first[row.match_key] = row
+            result.append(row)
+            continue
+        earlier.lines.append(row.line)
+        for caregiver in row.caregivers:
+            if match_caregiver(caregiver, earlier.caregivers) is None:
+                caregiver.slot = len(earlier.caregivers) + 1
+                earlier.caregivers.append(caregiver)
+        earlier.skipped.extend(s for s in row.skipped if s not in earlier.skipped)
+        earlier.warnings.extend(w for w in row.warnings if w not in earlier.warnings)
     return result
 
 
@@ -552,6 +577,40 @@ def _caregiver(row: RosterRow, values: dict[str, str]) -> CaregiverRow | None:
     if not first:
         first, last = last, ""
     return CaregiverRow(first_name=first, last_name=last, phone=phone, email=email)
+
+
+# --- the same adult, whatever the file called them ------------------------------------------
+
+
+def _given_names_conflict(a: str, b: str) -> bool:
+    """Two first names that are clearly different people ('An' and 'Jan' are; 'Mohamed' and
+    'Mohammed' are not). An empty one never conflicts."""
+    a, b = fold(a), fold(b)
+    if not a or not b or same_but_lost_letters(a, b) or set(a.split()) & set(b.split()):
+        return False
+    return SequenceMatcher(None, a, b).ratio() < 0.85
+
+
+def same_name(a: str, b: str) -> bool:
+    """Folded full names: the same, the same but for lost letters, or the same words in another order."""
+    return same_but_lost_letters(a, b) or sorted(a.split()) == sorted(b.split())
+
+
+def match_caregiver(incoming: CaregiverRow, known: list) -> object | None:
+    """The known adult this one is: one with the same phone or e-mail (and no other first name)
+    first, then one with the same name. `known` items have first_name, last_name, phone, email."""
+    phone = phone_key(incoming.phone) if incoming.phone else ""
+    email = (incoming.email or "").lower()
+    by_contact = [
+        k for k in known
+        if ((len(phone) >= 6 and phone_key(k.phone) == phone) or (email and (k.email or "").lower() == email))
+        and not _given_names_conflict(incoming.first_name, k.first_name)
+    ]
+    if len(by_contact) == 1:
+        return by_contact[0]
+    key = incoming.name_key
+    candidates = by_contact or known
+    return next((k for k in candidates if same_name(key, fold(f"{k.first_name} {k.last_name}"))), None)
 
 
 # --- names that lost letters -------------------------------------------------------------
@@ -592,6 +651,15 @@ def find_name(name_key: str, keys) -> str | None:
 
 
 @dataclass
+class KnownCaregiver:
+    first_name: str
+    last_name: str
+    phone: str | None
+    email: str | None
+    kinship: Kinship
+
+
+@dataclass
 class ExistingPupil:
     id: int
     first_name: str
@@ -600,16 +668,19 @@ class ExistingPupil:
     class_name: str
     left: bool
     household_ids: list[int]
-    caregiver_keys: set[str]  # folded names of the caregivers of its households
-    caregiver_contacts: dict[str, tuple[str | None, str | None]]  # folded name → (phone, email)
+    caregivers: list[KnownCaregiver]
+    external_key: str | None = None
 
 
 @dataclass
 class PlannedRow:
     row: RosterRow
-    action: str  # create, update, unchanged, error
+    action: str  # create, update, unchanged, leaver, error
     changes: list[str] = field(default_factory=list)  # codes: first_name, class_name, caregiver, ...
     pupil_id: int | None = None
+
+
+ACTIONS = ("create", "update", "unchanged", "leaver", "error")
 
 
 @dataclass
@@ -617,13 +688,35 @@ class Plan:
     rows: list[PlannedRow]
     new_classes: list[str]
     warnings: list[Problem]
+    left_out: list[tuple[str, object]] = field(default_factory=list)  # column, reason
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
 
     @property
     def counts(self) -> dict[str, int]:
-        return {a: self.count(a) for a in ("create", "update", "unchanged", "error")}
+        return {a: self.count(a) for a in ACTIONS}
+
+
+def caregiver_changes(row: RosterRow, known: list[KnownCaregiver]) -> list[str]:
+    """What importing this row's caregivers would change for adults already known."""
+    changes: list[str] = []
+    taken: list[KnownCaregiver] = []
+    for caregiver in row.caregivers:
+        match = match_caregiver(caregiver, [k for k in known if k not in taken])
+        if match is None:
+            changes.append("caregiver")
+            continue
+        taken.append(match)
+        name = fold(f"{match.first_name} {match.last_name}")
+        repaired = lost_count(caregiver.name_key) < lost_count(name)
+        if repaired and same_but_lost_letters(caregiver.name_key, name):
+            changes.append("caregiver_name")
+        if (caregiver.phone and not match.phone) or (caregiver.email and not match.email):
+            changes.append("caregiver_contact")
+        if match.kinship is Kinship.OTHER and caregiver.kinship is not Kinship.OTHER:
+            changes.append("caregiver_relation")
+    return list(dict.fromkeys(changes))
 
 
 def plan_import(
@@ -632,7 +725,7 @@ def plan_import(
     class_names: set[str],
     lossy_encoding: bool = False,
 ) -> Plan:
-    """What importing these rows would do, given the pupils (by key) and class names that exist."""
+    """What importing these rows would do, given the pupils (by match key) and class names that exist."""
     known_classes = {fold(c) for c in class_names}
     new_classes: dict[str, str] = {}
     planned = []
@@ -640,13 +733,18 @@ def plan_import(
         if not row.ok:
             planned.append(PlannedRow(row, "error"))
             continue
+        pupil = existing.get(row.match_key)
+        if row.leaver:  # left the school: never created nor changed here (the sync is for later)
+            planned.append(PlannedRow(row, "leaver", pupil_id=pupil.id if pupil else None))
+            continue
         if row.class_name and fold(row.class_name) not in known_classes:
             new_classes.setdefault(fold(row.class_name), row.class_name)
-        pupil = existing.get(row.external_key)
         if pupil is None:
             planned.append(PlannedRow(row, "create"))
             continue
         changes = []
+        if row.external_key and not pupil.external_key:
+            changes.append("external_key")
         if name_changed(row.first_name, pupil.first_name):
             changes.append("first_name")
         if name_changed(row.last_name, pupil.last_name):
@@ -657,17 +755,7 @@ def plan_import(
             changes.append("class_name")
         if pupil.left:
             changes.append("back_at_school")
-        for caregiver in row.caregivers:
-            key = find_name(caregiver.name_key, pupil.caregiver_contacts)
-            if key is None:
-                if pupil.household_ids or not pupil.caregiver_keys:
-                    changes.append("caregiver")
-                continue
-            known = pupil.caregiver_contacts[key]
-            if lost_count(caregiver.name_key) < lost_count(key):
-                changes.append("caregiver_name")
-            if (caregiver.phone and not known[0]) or (caregiver.email and not known[1]):
-                changes.append("caregiver_contact")
+        changes += caregiver_changes(row, pupil.caregivers)
         planned.append(PlannedRow(row, "update" if changes else "unchanged", changes, pupil.id))
     warnings = []
     if any(w.code == "lost_letters" for r in rows for w in r.warnings):
@@ -684,3 +772,46 @@ def plan_import(
             )
         warnings.append(Problem("lost_letters", message))
     return Plan(planned, sorted(new_classes.values()), warnings)
+
+
+def natural_match(row: RosterRow, pupils: list[ExistingPupil]) -> ExistingPupil | None | str:
+    """The pupil a row without a known pupil number is: same name, and the same date of birth where
+    both have one; several left, the same class. "ambiguous" when that still leaves several."""
+    first, last = fold(row.first_name), fold(row.last_name)
+    found = [p for p in pupils
+             if same_but_lost_letters(fold(p.first_name), first)
+             and same_but_lost_letters(fold(p.last_name), last)
+             and (row.birth_date is None or p.birth_date is None or p.birth_date == row.birth_date)]
+    if len(found) > 1 and row.class_name:
+        found = [p for p in found if fold(p.class_name) == fold(row.class_name)] or found
+    if len(found) > 1:
+        return "ambiguous"
+    return found[0] if found else None
+
+
+# --- words for the preview (the web page and the CLI) -------------------------------------
+
+
+def action_labels() -> dict[str, str]:
+    return {"create": _l("new"), "update": _l("update"), "unchanged": _l("unchanged"),
+            "leaver": _l("left the school: not imported"), "error": _l("error")}
+
+
+def change_labels() -> dict[str, str]:
+    return {
+        "external_key": _l("pupil number added"), "first_name": _l("first name"),
+        "last_name": _l("last name"), "birth_date": _l("date of birth"), "class_name": _l("class"),
+        "back_at_school": _l("back at school"), "caregiver": _l("new caregiver"),
+        "caregiver_contact": _l("phone or e-mail added"), "caregiver_name": _l("caregiver's name repaired"),
+        "caregiver_relation": _l("caregiver's relation filled in"),
+    }
+
+
+def caregiver_text(caregiver: CaregiverRow) -> str:
+    name = f"{caregiver.first_name} {caregiver.last_name}".strip()
+    return str(_l("%(name)s (%(kinship)s)", name=name, kinship=caregiver.kinship.label))
+
+
+def skipped_text(adult: SkippedAdult) -> str:
+    return str(_l("not a caregiver, not stored: %(name)s (%(relation)s)", name=adult.name,
+                  relation=adult.relation))

@@ -1,4 +1,4 @@
-"""Importing a roster: preview and import in one transaction, remembered column mapping, the CLI."""
+"""Importing a roster: preview and import in one transaction, named profiles, the CLI."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import re
 
 from flask import current_app, g
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from school import audit
 from school.accounts.models import User
 from school.extensions import db
 from school.families import roster, search
-from school.families.enrolments import place
+from school.families import roster_profiles as profiles
+from school.families.enrolments import in_force, place
 from school.families.models import (
     Caregiver,
     Enrolment,
@@ -27,53 +29,139 @@ from school.families.models import (
 )
 from school.families.queries import current_classes, current_school_year
 from school.families.service import touch
+from school.forms import UNSTORABLE, to_nfc
 from school.schoolyear import span_for, today
 from school.settings import Setting
 
-# --- roster import ---------------------------------------------------------------------
+# --- profiles: the recognised one, or one the school saved under a name -------------------
 
-ROSTER_MAPPING_KEY = "roster_mapping"
-
-
-def remembered_mapping() -> dict:
-    setting = db.session.get(Setting, ROSTER_MAPPING_KEY)
-    return dict(setting.value) if setting is not None and isinstance(setting.value, dict) else {}
+PROFILES_KEY = "roster_profiles"
+PROFILE_NAME_MAX = 60
 
 
-def _remember_mapping(mapping: dict, user: User | None) -> None:
-    value = {code: column for code, column in mapping.items() if column}
-    setting = db.session.get(Setting, ROSTER_MAPPING_KEY)
+class ProfileError(Exception):
+    """A profile name that cannot be used; `message` is for people."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def saved_profiles() -> dict[str, dict[str, str]]:
+    """Name → mapping (field code → column) of every profile the school saved."""
+    setting = db.session.get(Setting, PROFILES_KEY)
+    value = setting.value if setting is not None and isinstance(setting.value, dict) else {}
+    return {name: {code: column for code, column in mapping.items() if code in roster.FIELDS}
+            for name, mapping in value.items() if isinstance(mapping, dict)}
+
+
+def profile_mapping(table: roster.Table, name: str | None) -> tuple[str, dict[str, str | None]]:
+    """The label and mapping of the profile called `name` (a saved one first, then a built-in code),
+    or of the profile these headers are recognised as. Never a mapping left by somebody else."""
+    if not name:
+        profile = profiles.recognise(table.headers)
+        return str(profile.label), profiles.propose(profile, table.headers, roster.FIELDS)
+    saved = saved_profiles()
+    if name in saved:
+        columns = saved[name]
+        return name, {code: (columns.get(code) if columns.get(code) in table.headers else None)
+                      for code in roster.FIELDS}
+    if name in profiles.BY_CODE:
+        profile = profiles.BY_CODE[name]
+        return str(profile.label), profiles.propose(profile, table.headers, roster.FIELDS)
+    raise ProfileError(_("There is no profile called %(name)s.", name=name))
+
+
+def save_profile(name: str, mapping: dict, user: User | None) -> str:
+    """Keep this mapping under a name (replacing one of the same name); commits."""
+    name = " ".join(to_nfc(name or "").split())
+    if not name or len(name) > PROFILE_NAME_MAX or UNSTORABLE.search(name):
+        raise ProfileError(_("Give the profile a name of at most %(max)d characters.", max=PROFILE_NAME_MAX))
+    value = {code: column for code, column in mapping.items()
+             if code in roster.FIELDS and column and profiles.left_out_reason(column) is None}
+    setting = db.session.get(Setting, PROFILES_KEY)
     if setting is None:
-        db.session.add(Setting(key=ROSTER_MAPPING_KEY, value=value, updated_by_id=user.id if user else None))
-    elif setting.value != value:
-        setting.value = value
-        setting.updated_by_id = user.id if user else None
+        setting = Setting(key=PROFILES_KEY, value={}, updated_by_id=user.id if user else None)
+        db.session.add(setting)
+    stored = dict(setting.value) if isinstance(setting.value, dict) else {}
+    stored[name] = value
+    setting.value = stored  # a new dict: the JSON column sees the change
+    setting.updated_by_id = user.id if user else None
+    audit.record("roster.profile_saved", object_type="roster", fields=len(value))
+    db.session.commit()
+    return name
+
+
+# --- the pupils a file is about -----------------------------------------------------------
 
 
 def _pupils_by_key(keys: list[str]) -> dict[str, Pupil]:
     found: dict[str, Pupil] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        for pupil in db.session.scalars(
-            select(Pupil)
-            .where(Pupil.external_key.in_(chunk))
-            .options(
-                selectinload(Pupil.enrolments).selectinload(Enrolment.school_class),
-                selectinload(Pupil.households).selectinload(Household.caregivers),
-                selectinload(Pupil.households).selectinload(Household.pupils),
-            )
-        ):
+        for pupil in db.session.scalars(_loaded(select(Pupil).where(Pupil.external_key.in_(chunk)))):
             found[pupil.external_key] = pupil
     return found
 
 
-def _snapshot(pupil: Pupil) -> roster.ExistingPupil:
-    contacts = {}
-    for household in pupil.households:
-        if household.anonymised_at is not None:
+def _loaded(query):
+    return query.options(
+        selectinload(Pupil.enrolments).selectinload(Enrolment.school_class),
+        selectinload(Pupil.households).selectinload(Household.caregivers),
+        selectinload(Pupil.households).selectinload(Household.pupils),
+    )
+
+
+def _pupils_for(rows: list[roster.RosterRow]) -> dict[str, Pupil]:
+    """Row match key → the pupil it is: by pupil number; a row without one (or with a number not
+    known yet) by name, date of birth and class, among the pupils (without a number) already there.
+    A name that fits several pupils is a row error, never a guess."""
+    by_key = _pupils_by_key([r.external_key for r in rows if r.ok and r.external_key])
+    found = dict(by_key)
+    unresolved = [r for r in rows if r.ok and r.match_key not in found]
+    if not unresolved:
+        return found
+    everyone = [
+        roster.ExistingPupil(id=pid, first_name=first, last_name=last, birth_date=birth,
+                             class_name=class_name or "", left=left_on is not None, household_ids=[],
+                             caregivers=[], external_key=key)
+        for pid, first, last, birth, class_name, left_on, key in db.session.execute(
+            select(Pupil.id, Pupil.first_name, Pupil.last_name, Pupil.birth_date, SchoolClass.name,
+                   Pupil.left_on, Pupil.external_key)
+            .outerjoin(Enrolment, and_(Enrolment.pupil_id == Pupil.id, in_force(today())))
+            .outerjoin(SchoolClass, SchoolClass.id == Enrolment.class_id)
+        )
+    ]
+    # A numbered row not known by its number may be a pupil a sheet without numbers brought in.
+    unnumbered = [p for p in everyone if not p.external_key and not p.left]
+    chosen: dict[str, int] = {}
+    taken: set[int] = set()
+    for row in unresolved:
+        match = roster.natural_match(row, unnumbered if row.external_key else everyone)
+        if match == "ambiguous":
+            if not row.external_key:
+                row.errors.append(roster.Problem("ambiguous", _l(
+                    "More than one pupil is called %(name)s: add the date of birth or the class to the file.",
+                    name=f"{row.first_name} {row.last_name}")))
             continue
-        for caregiver in household.caregivers:
-            contacts.setdefault(search.fold(caregiver.full_name), (caregiver.phone, caregiver.email))
+        if match is not None and match.id not in taken:
+            chosen[row.match_key] = match.id
+            taken.add(match.id)
+    ids = list(chosen.values())
+    by_id: dict[int, Pupil] = {}
+    for start in range(0, len(ids), 500):
+        for pupil in db.session.scalars(_loaded(select(Pupil).where(Pupil.id.in_(ids[start : start + 500])))):
+            by_id[pupil.id] = pupil
+    found.update({key: by_id[pid] for key, pid in chosen.items() if pid in by_id})
+    return found
+
+
+def _snapshot(pupil: Pupil) -> roster.ExistingPupil:
+    caregivers = [
+        roster.KnownCaregiver(c.first_name, c.last_name, c.phone, c.email, c.kinship)
+        for household in pupil.households if household.anonymised_at is None
+        for c in household.caregivers
+    ]
     return roster.ExistingPupil(
         id=pupil.id,
         first_name=pupil.first_name,
@@ -82,26 +170,30 @@ def _snapshot(pupil: Pupil) -> roster.ExistingPupil:
         class_name=pupil.school_class.name if pupil.school_class else "",
         left=pupil.left_on is not None,
         household_ids=[h.id for h in pupil.households],
-        caregiver_keys=set(contacts),
-        caregiver_contacts=contacts,
+        caregivers=caregivers,
+        external_key=pupil.external_key,
     )
 
 
-def preview_roster(table: roster.Table, mapping: dict) -> roster.Plan:
+def _plan(table: roster.Table, mapping: dict) -> tuple[roster.Plan, dict[str, Pupil]]:
     rows = roster.rows_from_table(table, mapping, today())
-    pupils = _pupils_by_key([r.external_key for r in rows if r.external_key])
+    pupils = _pupils_for(rows)
     existing = {key: _snapshot(p) for key, p in pupils.items()}
-    return roster.plan_import(rows, existing, {c.name for c in current_classes()}, table.lossy_encoding)
+    plan = roster.plan_import(rows, existing, {c.name for c in current_classes()}, table.lossy_encoding)
+    plan.left_out = profiles.left_out_columns(table.headers)
+    return plan, pupils
+
+
+def preview_roster(table: roster.Table, mapping: dict) -> roster.Plan:
+    return _plan(table, mapping)[0]
 
 
 def import_roster(
     table: roster.Table, mapping: dict, user: User | None, *, dry_run: bool = False
 ) -> roster.Plan:
-    """Create and update pupils, classes and households in one transaction (match on the pupil number)."""
-    rows = roster.rows_from_table(table, mapping, today())
-    pupils = _pupils_by_key([r.external_key for r in rows if r.external_key])
-    existing = {key: _snapshot(p) for key, p in pupils.items()}
-    plan = roster.plan_import(rows, existing, {c.name for c in current_classes()}, table.lossy_encoding)
+    """Create and update pupils, classes and households in one transaction (match on the pupil number,
+    else on name, date of birth and class)."""
+    plan, pupils = _plan(table, mapping)
     if dry_run:
         return plan
     classes = _classes_for_import(plan.new_classes)
@@ -110,7 +202,7 @@ def import_roster(
     touched: set[Household] = set()
     for item in plan.rows:
         row = item.row
-        if item.action in ("error", "unchanged"):
+        if item.action in ("error", "unchanged", "leaver"):
             continue
         klass = classes.get(search.fold(row.class_name)) if row.class_name else None
         if item.action == "create":
@@ -118,7 +210,7 @@ def import_roster(
                 first_name=row.first_name,
                 last_name=row.last_name,
                 birth_date=row.birth_date,
-                external_key=row.external_key,
+                external_key=row.external_key or None,
             )
             if klass is not None:
                 place(pupil, klass, today())
@@ -129,10 +221,12 @@ def import_roster(
                 db.session.add(household)
                 created.append(household)
             household.pupils.append(pupil)
-            _add_caregivers(household, row, by_contact)
+            _update_caregivers([household], row, by_contact)
             touched.add(household)
             continue
-        pupil = pupils[row.external_key]
+        pupil = pupils[row.match_key]
+        if "external_key" in item.changes:
+            pupil.external_key = row.external_key
         if "first_name" in item.changes:
             pupil.first_name = row.first_name
         if "last_name" in item.changes:
@@ -143,7 +237,7 @@ def import_roster(
             pupil.left_on = None
         if klass is not None and "class_name" in item.changes:
             place(pupil, klass, today())
-        if {"caregiver", "caregiver_name", "caregiver_contact"} & set(item.changes):
+        if {"caregiver", "caregiver_name", "caregiver_contact", "caregiver_relation"} & set(item.changes):
             households = [h for h in pupil.households if h.anonymised_at is None]
             if not households:
                 household = Household(display_name=row.last_name, intake_status=IntakeStatus.NONE)
@@ -173,7 +267,6 @@ def import_roster(
                 source="roster",
             )
     audit.record("roster.imported", object_type="roster", **plan.counts, new_classes=len(plan.new_classes))
-    _remember_mapping(mapping, user)
     db.session.commit()
     return plan
 
@@ -229,42 +322,81 @@ def _household_for(row: roster.RosterRow, by_contact: dict[str, Household]) -> H
     return None
 
 
-def _add_caregivers(household: Household, row: roster.RosterRow, by_contact: dict[str, Household]) -> None:
-    _update_caregivers([household], row, by_contact)
-
-
 def _update_caregivers(households: list[Household], row: roster.RosterRow, by_contact: dict) -> None:
-    """Add a roster caregiver who is not there yet; fill a missing phone or e-mail, never overwrite one.
+    """Add a roster caregiver who is not there yet (matched on phone or e-mail, then name); fill a
+    missing phone or e-mail and an 'other caregiver' relation the file knows, never overwrite one.
 
     A name that lost letters ('Ay?e') is the same person as the full one ('Ayşe'): the full
     name repairs the saved one, never the other way round.
     """
+    present = [c for h in households for c in h.caregivers]
+    taken: list[Caregiver] = []
     for incoming in row.caregivers:
-        present = {search.fold(c.full_name): c for h in households for c in h.caregivers}
-        key = roster.find_name(incoming.name_key, present)
-        match = present.get(key) if key is not None else None
-        if match is not None and roster.lost_count(incoming.name_key) < roster.lost_count(key):
-            match.first_name, match.last_name = incoming.first_name, incoming.last_name
+        match = roster.match_caregiver(incoming, [c for c in present if c not in taken])
         if match is None:
             target = households[0]
             match = Caregiver(
                 first_name=incoming.first_name,
                 last_name=incoming.last_name,
-                kinship=Kinship.OTHER,
+                kinship=incoming.kinship,
                 phone=incoming.phone,
                 email=incoming.email,
                 sort_order=(len(target.caregivers) + 1) * 10,
             )
             target.caregivers.append(match)
+            present.append(match)
         else:
+            known = search.fold(match.full_name)
+            if roster.lost_count(incoming.name_key) < roster.lost_count(known) and \
+                    roster.same_but_lost_letters(incoming.name_key, known):
+                match.first_name, match.last_name = incoming.first_name, incoming.last_name
             match.phone = match.phone or incoming.phone
             match.email = match.email or incoming.email
+            if match.kinship is Kinship.OTHER and incoming.kinship is not Kinship.OTHER:
+                match.kinship = incoming.kinship
+        taken.append(match)
         for key in _contact_keys(incoming):
             by_contact.setdefault(key, match.household or households[0])
 
 
-def import_roster_file(path: str, *, dry_run: bool, echo) -> bool:
-    """`flask import-roster FILE [--dry-run]`: the web page's import, with the remembered mapping.
+def summary_lines(plan: roster.Plan, profile_label: str) -> list[str]:
+    """The preview in words, line by line: what the CLI prints (and the web page shows as a table)."""
+    lines = [_("Profile: %(name)s", name=profile_label)]
+    for column, reason in plan.left_out:
+        lines.append(_("Left out: %(column)s (%(reason)s)", column=column, reason=reason))
+    if plan.new_classes:
+        lines.append(_("New classes: %(names)s", names=", ".join(plan.new_classes)))
+    actions, changes = roster.action_labels(), roster.change_labels()
+    for item in plan.rows:
+        row = item.row
+        if item.action != "unchanged":
+            what = actions[item.action]
+            if item.changes:
+                what += ": " + ", ".join(changes[c] for c in item.changes)
+            lines.append(_("Line %(line)s: %(key)s %(name)s, %(klass)s: %(what)s",
+                           line=", ".join(str(n) for n in row.lines), key=row.external_key or "-",
+                           name=f"{row.first_name} {row.last_name}", klass=row.class_name or "-", what=what))
+            for caregiver in row.caregivers if item.action in ("create", "update") else ():
+                lines.append("  + " + roster.caregiver_text(caregiver))
+            for adult in row.skipped:
+                lines.append("  - " + roster.skipped_text(adult))
+        for problem in row.errors + row.warnings:
+            lines.append(_("Line %(line)d: %(problem)s", line=row.line, problem=problem.message))
+    for warning in plan.warnings:
+        lines.append(str(warning.message))
+    counts = plan.counts
+    lines.append(_("%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(errors)d rows with "
+                   "errors left out.", created=counts["create"], updated=counts["update"],
+                   unchanged=counts["unchanged"], errors=counts["error"]))
+    if counts["leaver"]:
+        lines.append(_("%(num)d pupils marked as having left the school are not imported.",
+                       num=counts["leaver"]))
+    return lines
+
+
+def import_roster_file(path: str, *, profile: str | None, dry_run: bool, echo) -> bool:
+    """`flask import-roster FILE [--profile NAME] [--dry-run]`: the web page's import, with the
+    profile the file is recognised as or the one named; never a mapping somebody left on the web page.
 
     It runs in a request context for the translations; a POST one, so that on SQLite the
     transaction begins IMMEDIATE and waits for the write lock like every other writer (a GET
@@ -277,10 +409,15 @@ def import_roster_file(path: str, *, dry_run: bool, echo) -> bool:
             data = handle.read(roster.MAX_BYTES + 1)
         try:
             table = roster.read_roster(data, path)
+            label, mapping = profile_mapping(table, profile)
         except roster.RosterError as problem:
             echo(str(problem.message), err=True)
             return False
-        mapping = roster.guess_mapping(table.headers, remembered_mapping())
+        except ProfileError as problem:
+            echo(str(problem.message), err=True)
+            names = [p.code for p in profiles.BUILT_IN] + sorted(saved_profiles())
+            echo(_("Profiles: %(names)s", names=", ".join(names)), err=True)
+            return False
         problems = roster.mapping_problems(mapping, table.headers)
         if problems:
             for code, message in problems.items():
@@ -288,15 +425,8 @@ def import_roster_file(path: str, *, dry_run: bool, echo) -> bool:
             echo(_("Columns in the file: %(columns)s", columns=", ".join(table.headers)), err=True)
             return False
         plan = import_roster(table, mapping, None, dry_run=dry_run)
-        for item in plan.rows:
-            for problem in item.row.errors + item.row.warnings:
-                echo(_("Line %(line)d: %(problem)s", line=item.row.line, problem=problem.message))
-        for warning in plan.warnings:
-            echo(str(warning.message))
-        counts = plan.counts
-        echo(_("%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(errors)d rows with errors "
-               "left out.", created=counts["create"], updated=counts["update"], unchanged=counts["unchanged"],
-               errors=counts["error"]))
+        for line in summary_lines(plan, label):
+            echo(line)
         if dry_run:
             echo(_("Dry run: nothing was changed."))
         return True

@@ -24,6 +24,7 @@ from school.families import (
     uploads,
 )
 from school.families import duplicates as known
+from school.families import roster_profiles as profiles
 from school.families.forms import FamilyForm, RosterImportForm, RosterUploadForm, TopicsForm, add_entry
 from school.families.intake import channel_label, time_label
 from school.families.models import IntakeStatus, Pupil
@@ -363,22 +364,48 @@ def _stored_table(token: str):
         abort(404)
 
 
-def _mapping_from(args, table) -> dict:
-    if not any(key.startswith("map-") for key in args):
-        return roster.guess_mapping(table.headers, roster_import.remembered_mapping())
-    return {code: (args.get(f"map-{code}") or None) for code in roster.FIELDS}
+def _mapping_from(args, table) -> tuple[str, str, dict]:
+    """The chosen profile's value, its label and the mapping: the selects as sent; else the profile
+    chosen; else the one the file's headers are recognised as."""
+    chosen = args.get("profile") or ""
+    try:
+        label, mapping = roster_import.profile_mapping(table, chosen or None)
+    except roster_import.ProfileError:
+        chosen = ""
+        label, mapping = roster_import.profile_mapping(table, None)
+    if any(key.startswith("map-") for key in args):
+        mapping = {code: (args.get(f"map-{code}") or None) for code in roster.FIELDS}
+    return chosen, label, mapping
 
 
 @bp.route("/import/<token>", methods=["GET", "POST"])
 @roles_required(*IMPORT_ROLES)
 def import_preview(token: str):
-    """The column mapping, and a preview of what the import would do; POST imports."""
+    """The column mapping, and a preview of what the import would do; POST imports (or saves the
+    mapping as a named profile, or cancels: the uploaded file is removed)."""
     table, filename = _stored_table(token)
     form = RosterImportForm()
+    if request.method == "POST" and request.form.get("action") == "cancel" and form.validate():
+        uploads.delete_upload(token)  # the pupils' and parents' data leaves the disk at once
+        flash(_("The import is cancelled and the file is removed."), "success")
+        return redirect(url_for("families.index"))
     source = request.form if request.method == "POST" else request.args
-    mapping = _mapping_from(source, table)
+    chosen, profile_label, mapping = _mapping_from(source, table)
     problems = roster.mapping_problems(mapping, table.headers)
-    if request.method == "POST" and not problems and form.validate():
+    profile_error = None
+    if request.method == "POST" and request.form.get("action") == "save-profile":
+        if not problems and form.validate():
+            try:
+                name = roster_import.save_profile(request.form.get("profile_name", ""), mapping,
+                                                  current_user._get_current_object())
+            except roster_import.ProfileError as error:
+                profile_error = str(error.message)
+            else:
+                flash(_("Profile %(name)s is saved.", name=name), "success")
+                return redirect(url_for("families.import_preview", token=token, profile=name))
+        else:
+            profile_error = _("Correct the columns first.")
+    elif request.method == "POST" and not problems and form.validate():
         plan = roster_import.import_roster(table, mapping, current_user._get_current_object())
         uploads.delete_upload(token)
         counts = plan.counts
@@ -393,21 +420,16 @@ def import_preview(token: str):
         shown_rows += [r for r in plan.rows if r.action == "unchanged"][:50]
         shown_rows.sort(key=lambda r: r.row.line)
     status = 422 if request.method == "POST" else 200
+    left_out = profiles.left_out_columns(table.headers)
     return render(
         "families/import_preview.html", block="import_preview", status=status, form=form, token=token,
         filename=filename, table=table, mapping=mapping, problems=problems, plan=plan, fields=roster.FIELDS,
-        shown_rows=shown_rows,
-        change_labels=roster_change_labels(), action_labels=roster_action_labels(),
+        shown_rows=shown_rows, left_out=left_out, left_out_names={c for c, _r in left_out},
+        profile_label=profile_label, chosen_profile=chosen, profile_error=profile_error,
+        built_in_profiles=profiles.BUILT_IN, saved_profiles=sorted(roster_import.saved_profiles()),
+        pupil_fields=roster.PUPIL_FIELDS, slots=range(1, profiles.SLOTS + 1),
+        caregiver_parts=profiles.CAREGIVER_PARTS,
+        change_labels=roster.change_labels(), action_labels=roster.action_labels(),
+        caregiver_text=roster.caregiver_text, skipped_text=roster.skipped_text,
     )
 
-
-def roster_action_labels() -> dict[str, str]:
-    return {"create": _("new"), "update": _("update"), "unchanged": _("unchanged"), "error": _("error")}
-
-
-def roster_change_labels() -> dict[str, str]:
-    return {
-        "first_name": _("first name"), "last_name": _("last name"), "birth_date": _("date of birth"),
-        "class_name": _("class"), "back_at_school": _("back at school"), "caregiver": _("new caregiver"),
-        "caregiver_contact": _("phone or e-mail added"), "caregiver_name": _("caregiver's name repaired"),
-    }

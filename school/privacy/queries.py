@@ -71,6 +71,7 @@ ACTION_LABELS = {
     "settings.updated": _l("settings changed"),
     "settings.info_topics_changed": _l("intake checklist changed"),
     "roster.imported": _l("roster imported"),
+    "roster.profile_saved": _l("roster profile saved"),
     "dashboard.exported": _l("dashboard figures exported"),
 }
 
