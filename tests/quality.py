@@ -70,7 +70,8 @@ def vnu_check(targets: dict[str, str]) -> list[str]:
     assert java, "Java is needed for the Nu HTML Checker (make test installs it)"
     # --verbose: the checker names each document it checked (stdout); the report is on stderr.
     result = subprocess.run(
-        [java, *JAVA_OPTIONS, "-jar", str(VNU), "--format", "json", "--exit-zero-always", "--verbose", *targets],
+        [java, *JAVA_OPTIONS, "-jar", str(VNU), "--format", "json", "--exit-zero-always", "--verbose",
+         *targets],
         capture_output=True, text=True, timeout=300,
     )
     output = result.stderr.strip()
