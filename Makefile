@@ -18,13 +18,20 @@ run: install
 	@echo "Schoolpoort runs on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install-test lint test-sqlite test-postgres
+# Lint, the SQLite run and the PostgreSQL run at the same time: each has stretches that
+# leave a core idle (the server start, Chromium waiting for a page, the last slow test
+# of a run). Each one's output is printed whole when it ends.
+test: install-test
+	$(MAKE) --no-print-directory -j 3 --output-sync=target lint test-sqlite test-postgres
 
 test-sqlite: install-test
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
+# The browser tests run on SQLite only: they drive the same views and services whose
+# database work the other tests check on PostgreSQL, and what they add (what the page
+# does in Chromium, axe-core, the Nu HTML Checker) does not depend on the database.
 test-postgres: install-test
-	scripts/with-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS)
+	scripts/with-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
 
 # The inner loop: SQLite, no browser tests, so neither Chromium nor PostgreSQL is
 # needed; Java is (the Nu HTML Checker runs without the browser too).

@@ -24,6 +24,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -31,12 +32,26 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from school.accounts import service
+from school.accounts import passwords, service
 from school.accounts.models import Role
 from school.config import normalise_database_url
 from school.extensions import db
 from tests.factories.app import PHONE, TEST_PASSWORD, fresh_app, login, make_app, serve
 from tests.factories.rows import TODAY
+
+# argon2id at its lowest cost: the same algorithm, format and code paths, without the
+# quarter second of CPU per hash and per check that production pays on purpose (every
+# user made and every login in the suite). The production parameters still run in
+# tests/test_load.py, whose gunicorn workers are processes of their own.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", CHEAP_HASHER)
+        patch.setattr(passwords, "_DUMMY_HASH", CHEAP_HASHER.hash("not-a-real-password-for-timing"))
+        yield
 
 
 def _postgres_url(base: str, worker: str) -> str:

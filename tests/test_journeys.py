@@ -18,6 +18,8 @@ quick log's tap targets, form errors that are announced, the language choice
 remembered per user, and dates and numbers in each locale's own format.
 
 One demo school per module (school.demo.seed()), served in a thread with CSRF on.
+The last two tests read that school without Chromium, so they are not marked
+`browser` and run on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -38,8 +40,6 @@ from sqlalchemy import select
 from school import demo
 from tests.factories.app import PHONE, empty_database, make_app, serve
 from tests.quality import assert_accessible, assert_valid_html
-
-pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_LOCALES = {"nl": "nl-BE", "fr": "fr-BE", "en": "en-GB"}
@@ -237,6 +237,7 @@ def family_id(page) -> int:
 # --- 1. reception: an intake at the desk ----------------------------------------
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("locale", ["nl", "en"])
 def test_reception_does_an_intake(journeys, school, locale):
     j = journeys(locale)
@@ -292,6 +293,7 @@ def test_reception_does_an_intake(journeys, school, locale):
 # --- 2. a teacher on a phone: the gate, then the info evening -------------------
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("locale", ["nl", "fr"])
 def test_teacher_logs_a_gate_conversation_and_a_class_activity(journeys, school, locale):
     j = journeys(locale, PHONE)
@@ -382,6 +384,7 @@ def assert_tap_targets(page) -> None:
 # --- 3. care staff follow up a less-visible family until it is reached ----------
 
 
+@pytest.mark.browser
 def test_care_follows_up_a_less_visible_family_until_reached(journeys, school):
     j = journeys("nl")
     page, t = j.page, j.t
@@ -457,6 +460,7 @@ def assert_announced(page, selector: str, message: str) -> None:
 # --- 4. the director: the dashboard filtered, then printed ----------------------
 
 
+@pytest.mark.browser
 def test_director_filters_the_dashboard_and_prints_it(journeys, school):
     j = journeys("nl")
     page, t = j.page, j.t
@@ -488,6 +492,7 @@ def test_director_filters_the_dashboard_and_prints_it(journeys, school):
 # --- 5. the admin: a new teacher, then a class -----------------------------------
 
 
+@pytest.mark.browser
 def test_admin_creates_a_teacher_and_assigns_a_class(journeys, browser, school):
     j = journeys("nl")
     page, t = j.page, j.t
@@ -576,6 +581,7 @@ def tab_to(page, predicate, limit: int = 60, key: str = "Tab") -> dict:
     raise AssertionError("never reached with the keyboard")
 
 
+@pytest.mark.browser
 def test_login_and_the_gate_log_with_the_keyboard_alone(journeys, school):
     forget_language(school, school.teacher)
     j = journeys("nl", PHONE)
@@ -669,6 +675,7 @@ def type_date(page, field_id: str, day: dt.date) -> None:
     raise AssertionError(f"#{field_id} did not take {day} from the keyboard")
 
 
+@pytest.mark.browser
 def test_a_follow_up_planned_with_the_keyboard_alone(journeys, school):
     from school.extensions import db
     from school.visibility.models import FollowUp
@@ -711,6 +718,7 @@ def test_a_follow_up_planned_with_the_keyboard_alone(journeys, school):
     j.finish()
 
 
+@pytest.mark.browser
 def test_the_dashboard_filters_with_the_keyboard_alone(journeys, school):
     j = journeys("nl")
     page, t = j.page, j.t
@@ -753,6 +761,7 @@ def test_the_dashboard_filters_with_the_keyboard_alone(journeys, school):
 
 
 
+@pytest.mark.browser
 def test_an_intake_with_the_keyboard_alone(journeys, school):
     j = journeys("nl")
     page, t = j.page, j.t
@@ -808,6 +817,7 @@ def test_an_intake_with_the_keyboard_alone(journeys, school):
     j.finish()
 
 
+@pytest.mark.browser
 def test_admin_creates_a_teacher_with_the_keyboard_alone(journeys, school):
     from school.accounts.models import User
     from school.extensions import db
@@ -859,6 +869,7 @@ def plain_log_in(j: Journey, email: str, *, go: bool = True) -> None:
     j.page.wait_for_url(lambda u: "/login" not in u)
 
 
+@pytest.mark.browser
 def test_the_core_forms_work_without_javascript(journeys, school):
     # (CSS selectors here: role queries timed out now and then in a context without JavaScript)
     # a teacher: log in, log a contact, plan a follow-up
@@ -916,6 +927,7 @@ def test_the_core_forms_work_without_javascript(journeys, school):
 # --- languages --------------------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_the_language_choice_is_remembered_per_user(journeys, school):
     from school.accounts import service
     from school.accounts.models import Role

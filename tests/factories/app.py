@@ -1,6 +1,7 @@
 """Apps, servers and signed-in users for the tests.
 
-- `make_app(url, instance_path, **config)`: a test app (TESTING, CSRF off) on a database URL.
+- `make_app(url, instance_path, **config)`: a test app (TESTING, CSRF off) on a database URL;
+  its templates compile once per process (`COMPILED_TEMPLATES`), not once per app.
 - `empty_database()`: every row removed (schema kept), the catalogue put back; in an app context.
 - `fresh_app(url, tmp_path, **config)`: the body of an `app`-like fixture (an emptied database).
 - `serve(app)`: the app on a free loopback port in a thread, for the browser.
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -28,6 +31,29 @@ from school.extensions import db
 
 TEST_PASSWORD = "a long test password"
 PHONE = {"width": 390, "height": 844}
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for every test app of this process.
+
+    Each test makes a fresh app, and each app's Jinja environment would compile every
+    template it renders again (tenths of a second of CPU per test). Jinja keys each entry
+    by template name and checks the source's checksum, so a changed template compiles anew.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def make_app(url: str, instance_path, **extra) -> Flask:
@@ -41,6 +67,7 @@ def make_app(url: str, instance_path, **extra) -> Flask:
     }
     app = create_app(config)
     app.instance_path = str(instance_path)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     return app
 
 
