@@ -72,6 +72,7 @@ def search():
 def _family_form(household=None, **kwargs) -> FamilyForm:
     explained = list(household.info_explained or []) if household is not None else []
     return FamilyForm(
+        household=household,
         class_choices=service.class_choices(),
         form_choices=service.contact_form_choices(),
         person_choices=service.person_choices(household.contact_person_id if household is not None else None),
