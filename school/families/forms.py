@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 from school.families import intake
 from school.families.inputs import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
 from school.families.models import Kinship
-from school.forms import TOKEN_PATTERN, DayField, IdField, SchoolForm, SchoolSubForm
+from school.forms import TOKEN_PATTERN, DayField, IdField, SchoolForm, SchoolSubForm, TokenRequired
 from school.grid import Mediator
 from school.schoolyear import today
 
@@ -446,6 +446,13 @@ class FamilyForm(SchoolForm):
         self.apply_entry_choices()
 
 
+class IntakeForm(TokenRequired, FamilyForm):
+    """The family form for a new family: it saves a new household, once per submission token.
+    (An edit is guarded by the household's version instead.)"""
+
+    token_error_field = "display_name"
+
+
 def saved_rows(household) -> dict[str, int]:
     """How many caregivers, children and (active) agreements the family form shows for a saved
     household; none for a new one."""
@@ -491,8 +498,11 @@ class TopicRow(_Entry):
     sort_order = IntegerField(_l("Order"), [Optional(), NumberRange(min=0, max=10000)])
 
 
-class TopicsForm(SchoolForm):
-    """The 'informatie' checklist: rename, switch off, reorder, add."""
+class TopicsForm(TokenRequired, SchoolForm):
+    """The 'informatie' checklist: rename, switch off, reorder, add (a new item once per submission
+    token)."""
+
+    token_error_field = "new_label"
 
     topics = FieldList(FormField(TopicRow), min_entries=0, max_entries=100)
     new_label = StringField(_l("New item"), [Optional(), Length(max=160)], filters=[_strip])
