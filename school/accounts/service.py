@@ -8,7 +8,7 @@ import hmac
 import time
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import and_, case, delete, distinct, func, or_, select
 
 from school import audit
 from school.accounts.models import LoginFailure, Role, User
@@ -110,7 +110,7 @@ def _failures(key: str, source: str) -> tuple[int, int, int]:
         select(
             func.coalesce(func.sum(case((and_(for_key, from_source), 1), else_=0)), 0),
             func.coalesce(func.sum(case((from_source, 1), else_=0)), 0),
-            func.count(func.distinct(case((and_(for_key, ~from_source), LoginFailure.source)))),
+            func.count(distinct(case((and_(for_key, ~from_source), LoginFailure.source)))),
         ).where(LoginFailure.at >= _window_start(), or_(for_key, from_source))
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
