@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import StrictUndefined
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from school import (
     access,
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.jinja_environment = web.FragmentEnvironment  # before anything touches app.jinja_env
     _configure(app, test_config)
+    _behind_proxies(app)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -81,6 +83,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address (request.remote_addr, what
+    logins are throttled by) and scheme are the ones the proxies forwarded. Off by default: without
+    a proxy, an X-Forwarded-For header is the client's own say and must not be believed."""
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _lock_timeout(app: Flask) -> None:

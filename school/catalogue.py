@@ -49,6 +49,8 @@ class ContactForm(db.Model):
     is_broadcast: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # The catalogue page's submission that added it: a resend of that form adds nothing.
+    submission_token: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
     @property
     def label(self) -> str:

@@ -39,9 +39,18 @@ DEFAULTS: dict[str, object] = {
     "SESSION_IDLE_MINUTES": 60,
     "SESSION_MAX_HOURS": 10,
     "PERMANENT_SESSION_LIFETIME": 10 * 3600,
-    # Five failed logins for one e-mail address within a quarter of an hour: wait.
+    # Login throttling per source (the client address; school.accounts.service.authenticate):
+    # five failed logins for one e-mail address from one source within a quarter of an hour, or
+    # twenty from one source for any addresses, and that source waits. Failures for an address
+    # from three other sources: every check for it waits a second (at most five, whatever is set).
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_SOURCE_FAILURES": 20,
     "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_ATTACK_SOURCES": 3,
+    "LOGIN_ATTACK_DELAY_SECONDS": 1.0,
+    # How many proxies in front of the app set X-Forwarded-For and -Proto (0: none, the client is
+    # the peer). Set it behind the school's reverse proxy, so logins are counted per real client.
+    "TRUSTED_PROXIES": 0,
     # `flask purge` erases households whose children all left more than this long ago.
     "RETENTION_MONTHS": 24,
 }

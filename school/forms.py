@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable, Mapping
 
@@ -23,7 +24,7 @@ from flask_wtf.i18n import translations
 from wtforms import Form
 from wtforms.fields import Field, FieldList, FormField, HiddenField, IntegerField, StringField
 from wtforms.meta import DefaultMeta
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Regexp
 from wtforms.widgets import DateInput
 
 from school import schoolyear
@@ -33,6 +34,43 @@ from school.web import database_busy
 # What a form's submission token may look like: what new_token() makes, and what the
 # database column (64 characters) can keep. \Z: "$" would let a trailing line break through.
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}\Z"
+
+
+def new_token() -> str:
+    """A fresh submission token: one per rendered form, so a resend saves once."""
+    return secrets.token_urlsafe(24)
+
+
+def token_missing_message() -> str:
+    return _("This form arrived without its submission code, so nothing was saved. Check it and save again.")
+
+
+class TokenRequired:
+    """A form that saves a new row once per submission token: a POST without its token (or with a
+    malformed one) is refused, so a resend of it cannot save twice. The token is a hidden field, so
+    the message goes where the user sees it (the field named by `token_error_field`), and the form
+    shown again carries a fresh token to send once the user has checked it.
+
+    A form built on one of these that changes a saved row instead (its `version` guards a resend)
+    opts out with `submission_token = None`, or a HiddenField without validators."""
+
+    submission_token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
+    token_error_field = "form_id"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        token = self._fields.get("submission_token")
+        if token is not None and not token.data and not self.is_submitted():
+            token.data = new_token()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        token = self._fields.get("submission_token")
+        if token is not None and token.errors:
+            shown = self[self.token_error_field]
+            shown.errors = [*shown.errors, token_missing_message()]
+            token.data = new_token()
+        return valid
 
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 UNSTORABLE_MESSAGE = _l("This text contains an invisible control character that cannot be saved. "

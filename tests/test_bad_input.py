@@ -544,6 +544,7 @@ def newest_form_name(app):
 def test_catalogue_new_form(world, name, value):
     base = replaced(scrape(world.client("admin"), "/contacts/catalogue", form_id="new-contact-form"),
                     "name", "Koffiemoment")
+    base = replaced(base, "submission_token", token())  # each example is a form shown anew
     drive(world, "admin", "/contacts/catalogue", base, name, value, texts={"name": strip},
           read=lambda *_: newest_form_name(world.app))
 
@@ -555,7 +556,7 @@ def test_catalogue_edit_form(world, name, value):
 
     client = world.client("admin")
     post(client, "/contacts/catalogue", [("name", "Koffiemoment"), ("quadrant", "informal_oral"),
-                                         ("level", "family"), ("active", "y")])
+                                         ("level", "family"), ("active", "y"), ("submission_token", token())])
     form = scalar(world.app, select(ContactForm.id).order_by(ContactForm.id.desc()).limit(1))
     url = f"/contacts/catalogue/{form}"
     drive(world, "admin", url, scrape(client, url, form_id="edit-contact-form"), name, value,
@@ -752,6 +753,7 @@ def test_intake_checklist(world, data, value):
             return label
 
     base = scrape(world.client("admin"), "/families/topics", form_id="topics-form")
+    base = replaced(base, "submission_token", token())  # each example is a form shown anew
     name = data.draw(st.sampled_from(["new_label", "topics-0-label", "topics-0-active", "topics-0-sort_order",
                                       "topics-0-id"]))
     first_label = dict(base)["topics-0-label"]
@@ -785,7 +787,7 @@ def in_a_week() -> str:
 @BAD_INPUT
 def test_new_follow_up(world, name, value, htmx):
     base = [("signal_code", ""), ("owner", str(world.user("care"))), ("approach", "phone"),
-            ("due_on", in_a_week()), ("note", "Bellen na schooltijd")]
+            ("due_on", in_a_week()), ("note", "Bellen na schooltijd"), ("submission_token", token())]
     drive(world, "care", f"/families/{world.school.households['Peeters']}/follow-ups/new", base, name, value,
           htmx=htmx, texts={"note": strip_or_none}, read=lambda *_: follow_up_value(world.app, "note"))
 
@@ -799,6 +801,7 @@ def test_editing_a_follow_up(world, name, value, closing):
     peeters = world.school.households["Peeters"]
     if follow_up_value(world.app, "id") is None:
         response = post(client, f"/families/{peeters}/follow-ups/new", [
+            ("submission_token", token()),
             ("signal_code", ""), ("owner", str(world.user("care"))), ("approach", "phone"),
             ("due_on", in_a_week()),
         ])
@@ -1018,7 +1021,7 @@ def test_markup_in_names_and_notes_shows_as_text(world):
 
     care, director = world.client("care"), world.client("director")
     plan = [("signal_code", ""), ("owner", str(world.user("care"))), ("approach", "phone"),
-            ("due_on", in_a_week()), ("note", f"{IMG} {SCRIPT}")]
+            ("due_on", in_a_week()), ("note", f"{IMG} {SCRIPT}"), ("submission_token", token())]
     assert post(care, f"/families/{family}/follow-ups/new", plan).status_code == 302
     pages = [  # (who, what, as a fragment, shows the family's name)
         (care, f"/families/{family}", {}, True),
@@ -1097,7 +1100,8 @@ def test_impossible_and_future_dates_are_refused_clearly(world, own_moment):
         refused_with(get(director, "/privacy/audit", [("date_from", day)]), "Die datum bestaat niet")
     for day in future():
         refused_with(intake_born(day), "Een datum in de toekomst kan hier niet")
-    plan = [("signal_code", ""), ("owner", str(world.user("care"))), ("approach", "phone")]
+    plan = [("signal_code", ""), ("owner", str(world.user("care"))), ("approach", "phone"),
+            ("submission_token", token())]
     for day in IMPOSSIBLE:
         refused_with(post(care, f"/families/{families['Peeters']}/follow-ups/new", [*plan, ("due_on", day)]),
                      "Die datum bestaat niet")

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from school.catalogue import ContactForm
 from school.extensions import db
 from tests.factories.reads import form_id
+
+
+def add_form(client, data: dict):
+    """The catalogue's "add" form sent as a browser sends it: with the token of the page it was on."""
+    page = client.get("/contacts/catalogue").get_data(as_text=True)
+    token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', page)[1]
+    return client.post("/contacts/catalogue", data={**data, "submission_token": token})
 
 
 def in_quadrant(app, quadrant: str) -> list[str]:
@@ -34,9 +43,9 @@ def test_who_edits_the_catalogue(client, login_as, role, status):
 
 def test_add_a_form_of_the_school(client, app, login_as):
     login_as("director")
-    response = client.post(
-        "/contacts/catalogue",
-        data={
+    response = add_form(
+        client,
+        {
             "name": "Koffiemoment op vrijdag",
             "quadrant": "informal_oral",
             "level": "school",
@@ -50,18 +59,18 @@ def test_add_a_form_of_the_school(client, app, login_as):
 
 def test_a_new_form_is_offered_when_logging(client, app, login_as):
     login_as("director")
-    client.post(
-        "/contacts/catalogue",
-        data={
+    add_form(
+        client,
+        {
             "name": "Babbel bij de fietsenstalling",
             "quadrant": "informal_oral",
             "level": "family",
             "active": "y",
         },
     )
-    client.post(
-        "/contacts/catalogue",
-        data={
+    add_form(
+        client,
+        {
             "name": "Klasblog",
             "quadrant": "informal_written",
             "level": "class",

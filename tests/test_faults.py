@@ -330,7 +330,8 @@ def test_a_family_page_viewed_while_someone_else_saves_is_shown_and_audited(quic
     def someone_else_saves(_conn, _cursor, statement, *_args):
         if statement.startswith("INSERT INTO audit_events") and not interleaved:
             other = sqlite3.connect(_sqlite_path(app), isolation_level=None)
-            other.execute("INSERT INTO login_failures (key, at) VALUES ('elsewhere', '2026-01-01 08:00:00')")
+            other.execute("INSERT INTO login_failures (key, source, at) "
+                          "VALUES ('elsewhere', 'elsewhere', '2026-01-01 08:00:00')")
             other.close()
             interleaved.append(True)
 

@@ -608,3 +608,45 @@ def test_hidden_ids_sent_back_wrong_never_give_a_500(app, client, login_as, scho
     data = intake_data(school, submission_token="tok-link-" + "l" * 12, link_pupil=BIG)
     del data["finish"]
     assert client.post("/families/intake", data=data).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [10, 13])  # the new family form's limits are 8 caregivers, 10 of the others
+def test_a_family_with_more_rows_than_a_new_form_takes_is_edited_whole(app, client, login_as, school, rows):
+    """The roster import (or the form, a row at a time) can give a family any number of caregivers,
+    children and agreements: its edit page shows them all, saves them all and offers one more row."""
+    from school.extensions import db
+    from school.families.models import Caregiver, ContactAgreement, Household, IntakeStatus, Kinship, Pupil
+
+    with app.app_context():
+        household = Household(display_name="Groot gezin", intake_status=IntakeStatus.DONE)
+        household.caregivers = [Caregiver(first_name=f"Ouder{n}", kinship=Kinship.GUARDIAN)
+                                for n in range(rows)]
+        household.pupils = [Pupil(first_name=f"Kind{n}", last_name="Groot", class_id=school["1a"])
+                            for n in range(rows)]
+        household.agreements = [ContactAgreement(form_id=school["gate"], every_days=14, agreed_on=today())
+                                for _ in range(rows)]
+        db.session.add(household)
+        db.session.commit()
+        hid = household.id
+    login_as("reception")
+    page = client.get(f"/families/{hid}/edit")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'value="Ouder{rows - 1}"' in html and f'value="Kind{rows - 1}"' in html
+    data = form_values(html)
+    assert data[f"agreements-{rows - 1}-form_id"] == str(school["gate"])
+    # the spare row after the last one takes a new child
+    data[f"children-{rows}-first_name"], data[f"children-{rows}-last_name"] = "Nieuw", "Groot"
+    data[f"children-{rows}-class_id"] = str(school["k2"])
+    data[f"caregivers-{rows - 1}-first_name"] = "Laatste"
+    data["save"] = "1"
+    response = client.post(f"/families/{hid}/edit", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        household = db.session.get(Household, hid)
+        assert len(household.caregivers) == rows and household.caregivers[-1].first_name == "Laatste"
+        assert len(household.pupils) == rows + 1 and "Nieuw" in {p.first_name for p in household.pupils}
+        assert sum(a.active for a in household.agreements) == rows
+    # and the next edit shows the new child, with a spare row again
+    html = client.get(f"/families/{hid}/edit").get_data(as_text=True)
+    assert 'value="Nieuw"' in html and f'name="children-{rows + 1}-first_name"' in html

@@ -33,6 +33,7 @@ def _page_without(body: bytes, email: bytes) -> bytes:
 
 
 def test_five_failures_then_the_same_wait_for_a_known_and_an_unknown_address(app, make_user):
+    """From the source that guessed (the test client's one address)."""
     make_user("teacher", email="juf@school.test")
     client = app.test_client()
     for _ in range(5):
@@ -41,7 +42,7 @@ def test_five_failures_then_the_same_wait_for_a_known_and_an_unknown_address(app
     known = _try(client, "juf@school.test", TEST_PASSWORD)  # even the right password waits now
     unknown = _try(client, "nobody@school.test")
     assert known.status_code == unknown.status_code == 429
-    message = b"Te veel pogingen met dit e-mailadres"
+    message = b"Te veel mislukte pogingen vanaf dit toestel of netwerk"
     assert message in known.data and message in unknown.data
     assert _page_without(known.data, b"juf@school.test") == _page_without(unknown.data, b"nobody@school.test")
     assert _events(app, "login.failed") == 10

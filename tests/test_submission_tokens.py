@@ -4,6 +4,8 @@ such a POST cannot save twice (issue 23)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -86,3 +88,82 @@ def test_a_shown_form_carries_its_token(app):
     teacher = signed_in_client(app, school.users["teacher"])
     html = teacher.get(f"/contacts/log?household_id={school.inside}").get_data(as_text=True)
     assert 'name="submission_token"' in html and 'name="submission_token" type="hidden" value=""' not in html
+
+
+# --- every other form that saves a new row: the intake, a follow-up, the catalogue, the checklist ---
+
+TOKEN_FIELD = r'name="submission_token" type="hidden" value="([^"]+)"'
+NEW_ROW_FORMS = ["/families/intake", "/families/{inside}/follow-ups/new", "/contacts/catalogue",
+                 "/families/topics"]
+
+
+def _rows(app) -> dict[str, int]:
+    from school.catalogue import ContactForm
+    from school.families.models import Household, InfoTopic
+    from school.visibility.models import FollowUp
+
+    with app.app_context():
+        return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (Household, FollowUp, ContactForm, InfoTopic)}
+
+
+def _new_row_form(school, path: str) -> tuple[str, dict]:
+    """The form's URL and a POST that saves one new row, complete but for its token."""
+    return path.format(inside=school.inside), {
+        "/families/intake": {"caregivers-0-first_name": "Ayşe", "caregivers-0-kinship": "mother",
+                             "save_draft": "1"},
+        "/families/{inside}/follow-ups/new": {"signal_code": "", "owner": school.users["care"],
+                                              "approach": "phone"},
+        "/contacts/catalogue": {"name": "Koffiemoment", "quadrant": "informal_oral", "level": "school",
+                                "active": "y"},
+        "/families/topics": {"new_label": "De zwemlessen"},
+    }[path]
+
+
+@pytest.mark.parametrize("path", NEW_ROW_FORMS)
+@pytest.mark.parametrize("token", [None, "", "not a token!"])
+def test_every_form_that_adds_a_row_refuses_a_post_without_its_token(app, path, token):
+    school = build_school(app)
+    director = signed_in_client(app, school.users["director"])
+    url, data = _new_row_form(school, path)
+    if token is not None:
+        data["submission_token"] = token
+    before = _rows(app)
+    for _ in range(2):  # the resend too
+        response = director.post(url, data=data)
+        assert response.status_code == 422, url
+        html = response.get_data(as_text=True)
+        assert MESSAGES["nl"] in html
+        fresh = re.search(TOKEN_FIELD, html)
+        assert fresh and fresh[1] != token
+    assert _rows(app) == before
+    # Sent again with the fresh token of the form shown, the same values save one row.
+    assert director.post(url, data={**data, "submission_token": fresh[1]}).status_code == 302
+    after = _rows(app)
+    assert sum(after.values()) == sum(before.values()) + 1
+
+
+@pytest.mark.parametrize("path", NEW_ROW_FORMS)
+def test_every_form_that_adds_a_row_saves_once_when_sent_twice(app, path):
+    school = build_school(app)
+    director = signed_in_client(app, school.users["director"])
+    url, data = _new_row_form(school, path)
+    page = director.get(url)
+    assert page.status_code == 200
+    data["submission_token"] = re.search(TOKEN_FIELD, page.get_data(as_text=True))[1]
+    before = _rows(app)
+    first, again = director.post(url, data=data), director.post(url, data=data)  # a double click
+    assert first.status_code == again.status_code == 302
+    after = _rows(app)
+    assert sum(after.values()) == sum(before.values()) + 1
+    assert "Dit formulier was al bewaard" in director.get(again.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_the_intake_says_so_in_the_users_language(app, locale):
+    school = build_school(app)
+    reception = signed_in_client(app, school.users["reception"])
+    reception.post("/language", data={"locale": locale, "next": "/families/intake"})
+    url, data = _new_row_form(school, "/families/intake")
+    response = reception.post(url, data=data)
+    assert response.status_code == 422 and MESSAGES[locale] in response.get_data(as_text=True)

@@ -55,15 +55,21 @@ class User(UserMixin, db.Model):
 
 
 class LoginFailure(db.Model):
-    """A failed login, counted per e-mail address to slow down guessing.
+    """A login attempt that was (or is being) checked and failed, to slow down guessing.
 
-    In the database, so the limit holds across worker processes. The key is a
-    keyed hash of the typed address (known or not): no typed text is stored.
+    Counted per account and source (the client address), per source across accounts, and per
+    account across sources (school.accounts.service.authenticate). In the database, so the limits
+    hold across worker processes. Both columns are keyed hashes, of the typed e-mail address
+    (known or not) and of the client address: no typed text and no address is stored.
     """
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_key_source_at", "key", "source", "at"),
+        Index("ix_login_failures_source_at", "source", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -41,11 +41,11 @@ def login():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            user = service.authenticate(form.email.data, form.password.data)
+            user = service.authenticate(form.email.data, form.password.data, request.remote_addr)
         except service.Throttled as throttled:
             form.password.errors.append(_(
-                "Too many attempts with this e-mail address. Wait %(minutes)d minutes and try again, "
-                "or ask the administrator for a new password.", minutes=throttled.minutes,
+                "Too many failed attempts from this device or network. Wait %(minutes)d minutes "
+                "and try again.", minutes=throttled.minutes,
             ))
             return render("accounts/login.html", form=form, status=429)
         if user is not None:

@@ -9,7 +9,6 @@ in by the view, so a value outside them is refused with a clear message.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -23,45 +22,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from school import schoolyear
 from school.catalogue import ContactLevel
 from school.contacts.models import Initiative, Mediator, Reach, Tone
-from school.forms import TOKEN_PATTERN, DayField, SchoolForm
+from school.forms import DayField, SchoolForm, TokenRequired
 from school.grid import QUADRANTS
 
 NOTE_MAX = 1000
 AUTO = ""  # the reach that follows from the form (oral: conversation, written: message)
-
-
-def new_token() -> str:
-    """A fresh submission token: one per rendered form, so a resend saves once."""
-    return secrets.token_urlsafe(24)
-
-
-class TokenRequired:
-    """A form that saves once per submission token: a POST without its token (or with a malformed
-    one) is refused, so a resend of it cannot save twice. The token is a hidden field, so the
-    message goes where the user sees it (on the contact form's choice), and the form shown again
-    carries a fresh token to send once the user has checked it."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.submission_token.data and not self.is_submitted():
-            self.submission_token.data = new_token()
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.submission_token.errors:
-            self.form_id.errors = [*self.form_id.errors, token_missing_message()]
-            self.submission_token.data = new_token()
-        return valid
-
-
-def token_missing_message() -> str:
-    return _("This form arrived without its submission code, so nothing was saved. Check it and save again.")
 
 
 def _strip(value):
@@ -148,7 +119,6 @@ def enum_choices(enum_cls) -> list[tuple[str, str]]:
 class MomentFields(TokenRequired, SchoolForm):
     """What every contact moment records; the fact-only entry needs only the form."""
 
-    submission_token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
     form_id = _radio(_l("How were you in contact?"), _l("Choose how you were in contact."))
     occurred_on = DayField(_l("Date"))
     tone = _radio(_l("Tone"), _l("Choose a tone."), default=Tone.NEUTRAL.value)
@@ -239,7 +209,6 @@ WHOLE_SCHOOL = "school"
 
 
 class GroupFields(TokenRequired, SchoolForm):
-    submission_token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
     form_id = _radio(_l("What was it?"), _l("Choose what kind of contact it was."))
     audience = SelectField(_l("For"), validate_choice=False)
     occurred_on = DayField(_l("Date"))
@@ -293,3 +262,9 @@ class CatalogueForm(SchoolForm):
         self.level.choices = enum_choices(ContactLevel)
         self.quadrant.validators = [OneOfChoices(_l("Choose a quadrant."))]
         self.level.validators = [OneOfChoices(_l("Choose a level."))]
+
+
+class NewCatalogueForm(TokenRequired, CatalogueForm):
+    """A form added to the catalogue: once per submission token (an edit changes a saved one)."""
+
+    token_error_field = "name"

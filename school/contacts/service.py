@@ -399,9 +399,22 @@ def remove_group(user: User, group: GroupContact) -> None:
 # --- the catalogue ---------------------------------------------------------------------------
 
 
+def form_added_by(token: str | None) -> ContactForm | None:
+    """The contact form an earlier send of the catalogue page's form (this token) added, if any."""
+    if not token:
+        return None
+    return db.session.scalar(select(ContactForm).where(ContactForm.submission_token == token))
+
+
 def add_form(
-    *, name: str, quadrant: Quadrant, level: ContactLevel, is_broadcast: bool, active: bool = True
+    *, name: str, quadrant: Quadrant, level: ContactLevel, is_broadcast: bool, active: bool = True,
+    token: str | None = None,
 ) -> ContactForm:
+    """A new form in the catalogue; commits. A resend of the same page's form (same `token`) adds
+    nothing and returns the form the first send added (check `form_added_by` first to tell)."""
+    earlier = form_added_by(token)
+    if earlier is not None:
+        return earlier
     last = db.session.scalar(select(ContactForm.sort_order).order_by(ContactForm.sort_order.desc()).limit(1))
     form = ContactForm(
         name=name,
@@ -410,11 +423,20 @@ def add_form(
         is_broadcast=is_broadcast,
         active=active,
         sort_order=(last or 0) + 10,
+        submission_token=token or None,
     )
-    db.session.add(form)
-    db.session.flush()
-    audit.record("contact_form.created", object_type="contact_form", object_id=form.id)
-    db.session.commit()
+    try:
+        db.session.add(form)
+        db.session.flush()
+        audit.record("contact_form.created", object_type="contact_form", object_id=form.id)
+        db.session.commit()
+    except IntegrityError:
+        # The same form arrived twice at once: the other request added it.
+        db.session.rollback()
+        earlier = form_added_by(token)
+        if earlier is None:
+            raise
+        return earlier
     return form
 
 

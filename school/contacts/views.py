@@ -19,18 +19,18 @@ from school.accounts.models import Role
 from school.catalogue import ContactForm, ContactLevel
 from school.contacts import queries, service
 from school.contacts.forms import (
-    TOKEN_PATTERN,
     ActivityForm,
     BroadcastForm,
     CatalogueForm,
     EditMomentForm,
     MomentForm,
+    NewCatalogueForm,
     SeveralForm,
     date_bounds,
 )
 from school.extensions import db
 from school.families.scope import sees_all_families
-from school.forms import search_text
+from school.forms import TOKEN_PATTERN, search_text
 from school.grid import Quadrant
 from school.ids import parse_id
 from school.policy import CATALOGUE_EDITORS, CORRECTORS, LOGGERS
@@ -522,11 +522,15 @@ def _catalogue_form_values(form: CatalogueForm) -> dict:
 @bp.route("/catalogue", methods=["GET", "POST"])
 @roles_required(*CATALOGUE_EDITORS)
 def catalogue():
-    form = CatalogueForm()
+    form = NewCatalogueForm()
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            created = service.add_form(**_catalogue_form_values(form))
+            token = form.submission_token.data
+            if service.form_added_by(token) is not None:
+                flash(_("This form was already saved; nothing was saved twice."), "info")
+                return redirect(url_for("contacts.catalogue"))
+            created = service.add_form(**_catalogue_form_values(form), token=token)
             flash(_("%(name)s is added to the catalogue.", name=created.name), "success")
             return redirect(url_for("contacts.catalogue"))
         status = 422

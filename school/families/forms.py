@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 from school.families import intake
 from school.families.inputs import AgreementInput, CaregiverInput, ChildInput, HouseholdInput
 from school.families.models import Kinship
-from school.forms import TOKEN_PATTERN, DayField, IdField, SchoolForm, SchoolSubForm
+from school.forms import TOKEN_PATTERN, DayField, IdField, SchoolForm, SchoolSubForm, TokenRequired
 from school.grid import Mediator
 from school.schoolyear import today
 
@@ -187,6 +187,8 @@ class FamilyForm(SchoolForm):
     info_explained = MultiCheckboxField(_l("What the school explained"), coerce=int, choices=[])
 
     # 3. administratie
+    # max_entries: the rows a new family's form takes; a saved family's form takes its saved rows
+    # plus one (rows_for), however many it has (the roster import may give it more).
     caregivers = FieldList(FormField(CaregiverEntry), min_entries=2, max_entries=8)
     children = FieldList(FormField(ChildEntry), min_entries=1, max_entries=10)
     pupil_query = StringField(
@@ -202,8 +204,11 @@ class FamilyForm(SchoolForm):
     intake_mediator = SelectField(_l("Who helped during this conversation"), choices=[], default="none")
 
     def __init__(
-        self, *args, class_choices=(), form_choices=(), person_choices=(), topic_choices=(), **kwargs
+        self, *args, household=None, class_choices=(), form_choices=(), person_choices=(), topic_choices=(),
+        **kwargs,
     ):
+        # Before super().__init__: it processes the posted rows, up to each list's max_entries.
+        self._saved_rows = saved_rows(household)
         super().__init__(*args, **kwargs)
         self._class_choices = [("", _l("choose a class"))] + list(class_choices)
         self._form_choices = form_choices or [("", _l("choose a form of contact"))]
@@ -217,6 +222,12 @@ class FamilyForm(SchoolForm):
         )
         self.intake_mediator.choices = [(m.value, m.label) for m in Mediator]
         self.apply_entry_choices()
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """Each list takes the household's saved rows and one more (a new family: its default)."""
+        for name, saved in self._saved_rows.items():
+            self[name].max_entries = max(self[name].max_entries or 0, saved + 1)
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
 
     def apply_entry_choices(self) -> None:
         """Entries are built by FieldList; give each the choices of this request."""
@@ -435,6 +446,25 @@ class FamilyForm(SchoolForm):
         self.apply_entry_choices()
 
 
+class IntakeForm(TokenRequired, FamilyForm):
+    """The family form for a new family: it saves a new household, once per submission token.
+    (An edit is guarded by the household's version instead.)"""
+
+    token_error_field = "display_name"
+
+
+def saved_rows(household) -> dict[str, int]:
+    """How many caregivers, children and (active) agreements the family form shows for a saved
+    household; none for a new one."""
+    if household is None:
+        return {}
+    return {
+        "caregivers": len(household.caregivers),
+        "children": len(household.pupils),
+        "agreements": sum(1 for a in household.agreements if a.active),
+    }
+
+
 def _target(field) -> str:
     """The element a link to this field jumps to: the field, or the fieldset of a group of choices."""
     return f"{field.id}-group" if isinstance(field, RadioField | SelectMultipleField) else field.id
@@ -468,8 +498,11 @@ class TopicRow(_Entry):
     sort_order = IntegerField(_l("Order"), [Optional(), NumberRange(min=0, max=10000)])
 
 
-class TopicsForm(SchoolForm):
-    """The 'informatie' checklist: rename, switch off, reorder, add."""
+class TopicsForm(TokenRequired, SchoolForm):
+    """The 'informatie' checklist: rename, switch off, reorder, add (a new item once per submission
+    token)."""
+
+    token_error_field = "new_label"
 
     topics = FieldList(FormField(TopicRow), min_entries=0, max_entries=100)
     new_label = StringField(_l("New item"), [Optional(), Length(max=160)], filters=[_strip])

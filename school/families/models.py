@@ -272,6 +272,8 @@ class InfoTopic(db.Model):
     label: Mapped[str] = mapped_column(String(160))
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # The checklist page's submission that added it: a resend of that form adds nothing.
+    submission_token: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
 
 class ContactAgreement(db.Model):

@@ -110,8 +110,19 @@ def all_topics() -> list[InfoTopic]:
     return list(db.session.scalars(select(InfoTopic).order_by(InfoTopic.sort_order, InfoTopic.id)))
 
 
-def save_topics(rows: list[TopicInput], new_label: str | None) -> int:
-    """Rename, switch off or reorder the checklist, and add a new item; commits. Returns changes."""
+def topic_added_by(token: str | None) -> InfoTopic | None:
+    """The checklist item an earlier send of the checklist page's form (this token) added, if any."""
+    if not token:
+        return None
+    return db.session.scalar(select(InfoTopic).where(InfoTopic.submission_token == token))
+
+
+def save_topics(rows: list[TopicInput], new_label: str | None, token: str | None = None) -> int:
+    """Rename, switch off or reorder the checklist, and add a new item; commits. Returns changes.
+
+    A resend of the same page's form (same `token`) adds its new item no second time."""
+    if new_label and topic_added_by(token) is not None:
+        new_label = None
     topics = {t.id: t for t in all_topics()}
     changed = 0
     for row in rows:
@@ -128,11 +139,19 @@ def save_topics(rows: list[TopicInput], new_label: str | None) -> int:
         changed += before != (topic.label, topic.active, topic.sort_order)
     if new_label:
         last = max((t.sort_order for t in topics.values()), default=0)
-        db.session.add(InfoTopic(label=new_label, active=True, sort_order=last + 10))
+        db.session.add(InfoTopic(label=new_label, active=True, sort_order=last + 10,
+                                 submission_token=token or None))
         changed += 1
     if changed:
         audit.record("settings.info_topics_changed", object_type="info_topic", changes=changed)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same form arrived twice at once: the other request saved it.
+        db.session.rollback()
+        if topic_added_by(token) is None:
+            raise
+        return 0
     return changed
 
 

@@ -25,7 +25,14 @@ from school.families import (
 )
 from school.families import duplicates as known
 from school.families import roster_profiles as profiles
-from school.families.forms import FamilyForm, RosterImportForm, RosterUploadForm, TopicsForm, add_entry
+from school.families.forms import (
+    FamilyForm,
+    IntakeForm,
+    RosterImportForm,
+    RosterUploadForm,
+    TopicsForm,
+    add_entry,
+)
 from school.families.intake import channel_label, time_label
 from school.families.models import IntakeStatus, Pupil
 from school.families.scope import get_household_or_404
@@ -71,8 +78,11 @@ def search():
 
 
 def _family_form(household=None, **kwargs) -> FamilyForm:
+    """The intake's form for a new family (its submission token required), else the edit's."""
     explained = list(household.info_explained or []) if household is not None else []
-    return FamilyForm(
+    form_class = IntakeForm if household is None else FamilyForm
+    return form_class(
+        household=household,
         class_choices=service.class_choices(),
         form_choices=service.contact_form_choices(),
         person_choices=service.person_choices(household.contact_person_id if household is not None else None),
@@ -86,7 +96,6 @@ def _family_form(household=None, **kwargs) -> FamilyForm:
 def intake():
     form = _family_form()
     if request.method == "GET":
-        form.submission_token.data = secrets.token_urlsafe(16)
         return _form_page(form, None)
     return _handle_post(form, None)
 
@@ -287,6 +296,10 @@ def topics():
             entry.form.active.data = topic.active
             entry.form.sort_order.data = topic.sort_order
     elif form.validate():
+        token = form.submission_token.data
+        if form.new_label.data and service.topic_added_by(token) is not None:
+            flash(_("This form was already saved; nothing was saved twice."), "info")
+            return redirect(url_for("families.topics"))
         rows = [
             inputs.TopicInput(
                 id=parse_id(e.form.id.data), label=e.form.label.data or None, active=bool(e.form.active.data),
@@ -295,7 +308,7 @@ def topics():
             for e in form.topics
             if parse_id(e.form.id.data) is not None
         ]
-        service.save_topics(rows, form.new_label.data or None)
+        service.save_topics(rows, form.new_label.data or None, token)
         flash(_("The intake checklist is saved."), "success")
         return redirect(url_for("families.topics"))
     status = 422 if request.method == "POST" else 200

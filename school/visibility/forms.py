@@ -6,11 +6,10 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from school import schoolyear
-from school.contacts.forms import new_token
-from school.forms import TOKEN_PATTERN, DayField, SchoolForm, whole_numbers
+from school.forms import DayField, SchoolForm, TokenRequired, whole_numbers
 from school.ids import parse_id
 from school.visibility.models import Approach, FollowUpStatus
 from school.visibility.signals import CODES, LIMITS, SIGNAL_TITLES
@@ -37,9 +36,8 @@ class DueDate:
             raise ValidationError(_l("Choose a day within a year from today."))
 
 
-class FollowUpForm(SchoolForm):
-    # A page rendered before tokens existed sends none: it is saved as before, without the check.
-    submission_token = HiddenField(validators=[Optional(), Regexp(TOKEN_PATTERN)])
+class FollowUpForm(TokenRequired, SchoolForm):
+    token_error_field = "signal_code"
     signal_code = SelectField(_l("Because of"), choices=[], validate_choice=True)
     # A select always sends one of its choices (checked by validate_choice); a
     # `required` flag would ask the browser for a placeholder option it never needs.
@@ -66,8 +64,6 @@ class FollowUpForm(SchoolForm):
         self.signal_code.choices = [("", _l("no particular signal"))] + [
             (code, SIGNAL_TITLES[code]) for code in CODES
         ]
-        if "submission_token" in self._fields and not self.submission_token.data:
-            self.submission_token.data = new_token()
 
 
 STATUS_CHOICES = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS, FollowUpStatus.CLOSED)

@@ -9,9 +9,9 @@ from flask_login import current_user
 from school import schoolyear
 from school.access import FAMILY_PAGE, roles_required, signed_in
 from school.accounts.models import Role, User
-from school.contacts.forms import new_token
 from school.extensions import db
 from school.families.scope import get_household_or_404
+from school.forms import new_token
 from school.ids import parse_id
 from school.policy import CONTACT_READERS, FOLLOW_UP_ROLES, may_entrust
 from school.visibility import queries, service
@@ -154,12 +154,10 @@ def new_follow_up(household_id: int):
                 flash(_("Follow-up planned for %(name)s.", name=household.display_name), "success")
                 return _saved(household.id, "follow-up-saved")
         except service.AlreadyUsed:
-            form.submission_token.errors = [*form.submission_token.errors, "in use"]
-    if form.submission_token.errors:
-        # Not the user's doing (a hidden field): say so where it is seen, with a fresh form to send.
-        form.signal_code.errors = [*form.signal_code.errors,
-                                   _("This form was already used. Reload the page and try again.")]
-        form.submission_token.data = new_token()
+            # Not the user's doing (a hidden field): say so where it is seen, with a fresh form to send.
+            form.signal_code.errors = [*form.signal_code.errors,
+                                       _("This form was already used. Reload the page and try again.")]
+            form.submission_token.data = new_token()
     status = 422 if form.is_submitted() else 200
     return render("visibility/follow_up_form.html", form=form, household=household, follow_up=None,
                   reach=reach, conflict=None, status=status, may_entrust=may_entrust(user))
