@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from school.audit import AuditEvent
 from school.extensions import db
+from school.forms import new_token
 from school.visibility.models import Approach, FollowUp
 from tests.factories.app import signed_in_client
 from tests.factories.rows import household, in_app, school_class
@@ -40,7 +41,9 @@ def _owner_options(html: str) -> dict[int, str]:
 
 
 def _plan(client, school, owner: int, **data):
-    payload = {"signal_code": "", "owner": str(owner), "approach": "phone", "due_on": "", "note": ""}
+    """Plan as a browser would: each call is a freshly opened form, with its own submission token."""
+    payload = {"signal_code": "", "owner": str(owner), "approach": "phone", "due_on": "", "note": "",
+               "submission_token": new_token()}
     return client.post(f"/families/{school['family']}/follow-ups/new", data=payload | data)
 
 

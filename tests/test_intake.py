@@ -13,6 +13,7 @@ from school.schoolyear import span_for, today
 from tests.factories.app import login
 from tests.factories.intake import form_values, intake_data
 from tests.factories.reads import form_id
+from tests.factories.rows import enrolled
 
 
 @pytest.fixture
@@ -621,7 +622,7 @@ def test_a_family_with_more_rows_than_a_new_form_takes_is_edited_whole(app, clie
         household = Household(display_name="Groot gezin", intake_status=IntakeStatus.DONE)
         household.caregivers = [Caregiver(first_name=f"Ouder{n}", kinship=Kinship.GUARDIAN)
                                 for n in range(rows)]
-        household.pupils = [Pupil(first_name=f"Kind{n}", last_name="Groot", class_id=school["1a"])
+        household.pupils = [Pupil(first_name=f"Kind{n}", last_name="Groot", enrolments=enrolled(school["1a"]))
                             for n in range(rows)]
         household.agreements = [ContactAgreement(form_id=school["gate"], every_days=14, agreed_on=today())
                                 for _ in range(rows)]
