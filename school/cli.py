@@ -58,10 +58,16 @@ def init_app(app: Flask) -> None:
                   help="A profile the school saved, or smartschool, informat, handmade, wisa. "
                        "Default: the one the file's columns are recognised as.")
     @click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
-    def import_roster_command(file: str, profile: str | None, dry_run: bool) -> None:
+    @click.option("--mark-left", is_flag=True,
+                  help="Confirm: mark the pupils the summary lists as gone as left (never deleted).")
+    @click.option("--left-on", default=None, metavar="DATE",
+                  help="The day they left (dd/mm/yyyy or yyyy-mm-dd). Default: today.")
+    def import_roster_command(file: str, profile: str | None, dry_run: bool, mark_left: bool,
+                              left_on: str | None) -> None:
         """Import pupils, classes and caregivers from a CSV or XLSX roster (Smartschool, Informat, Wisa
-        or a hand-made sheet)."""
-        if not import_roster_file(file, profile=profile, dry_run=dry_run, echo=click.echo):
+        or a hand-made sheet); only the differences are applied."""
+        if not import_roster_file(file, profile=profile, dry_run=dry_run, echo=click.echo,
+                                  mark_left=mark_left, left_on=left_on):
             raise click.exceptions.Exit(1)
 
     @app.cli.command("backup")

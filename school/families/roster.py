@@ -678,6 +678,18 @@ class PlannedRow:
     action: str  # create, update, unchanged, leaver, error
     changes: list[str] = field(default_factory=list)  # codes: first_name, class_name, caregiver, ...
     pupil_id: int | None = None
+    old_class: str = ""  # the class the pupil is in today, when the file moves them to another
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A pupil at school today whom the file no longer lists (or lists as a leaver): proposed as
+    having left, marked so only when the user confirms it; never deleted."""
+
+    pupil_id: int
+    name: str
+    class_name: str
+    reason: str  # "missing": not in this file anymore; "leaver": the file says the pupil left
 
 
 ACTIONS = ("create", "update", "unchanged", "leaver", "error")
@@ -689,6 +701,8 @@ class Plan:
     new_classes: list[str]
     warnings: list[Problem]
     left_out: list[tuple[str, object]] = field(default_factory=list)  # column, reason
+    departures: list[Departure] = field(default_factory=list)
+    marked_left: list[int] = field(default_factory=list)  # pupil ids the import marked as left
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -751,12 +765,14 @@ def plan_import(
             changes.append("last_name")
         if row.birth_date is not None and row.birth_date != pupil.birth_date:
             changes.append("birth_date")
+        old_class = ""
         if row.class_name and fold(row.class_name) != fold(pupil.class_name):
             changes.append("class_name")
+            old_class = pupil.class_name
         if pupil.left:
             changes.append("back_at_school")
         changes += caregiver_changes(row, pupil.caregivers)
-        planned.append(PlannedRow(row, "update" if changes else "unchanged", changes, pupil.id))
+        planned.append(PlannedRow(row, "update" if changes else "unchanged", changes, pupil.id, old_class))
     warnings = []
     if any(w.code == "lost_letters" for r in rows for w in r.warnings):
         if lossy_encoding:
@@ -805,6 +821,18 @@ def change_labels() -> dict[str, str]:
         "caregiver_contact": _l("phone or e-mail added"), "caregiver_name": _l("caregiver's name repaired"),
         "caregiver_relation": _l("caregiver's relation filled in"),
     }
+
+
+def class_change_text(item: PlannedRow) -> str:
+    """'class: 3A → 3B' (or 'class: → 3B' for a pupil without a class today)."""
+    return str(_l("class %(old)s → %(new)s", old=item.old_class or "-", new=item.row.class_name))
+
+
+def departure_text(departure: Departure) -> str:
+    name = f"{departure.name} ({departure.class_name})" if departure.class_name else departure.name
+    if departure.reason == "leaver":
+        return str(_l("%(name)s: the file says this pupil left the school", name=name))
+    return str(_l("%(name)s: not in this file anymore", name=name))
 
 
 def caregiver_text(caregiver: CaregiverRow) -> str:

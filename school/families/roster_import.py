@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import current_app, g
@@ -15,7 +16,7 @@ from school.accounts.models import User
 from school.extensions import db
 from school.families import roster, search
 from school.families import roster_profiles as profiles
-from school.families.enrolments import in_force, place
+from school.families.enrolments import ONE_DAY, in_force, place
 from school.families.models import (
     Caregiver,
     Enrolment,
@@ -181,7 +182,66 @@ def _plan(table: roster.Table, mapping: dict) -> tuple[roster.Plan, dict[str, Pu
     existing = {key: _snapshot(p) for key, p in pupils.items()}
     plan = roster.plan_import(rows, existing, {c.name for c in current_classes()}, table.lossy_encoding)
     plan.left_out = profiles.left_out_columns(table.headers)
+    plan.departures = _departures(rows, pupils, plan)
     return plan, pupils
+
+
+def _departures(
+    rows: list[roster.RosterRow], pupils: dict[str, Pupil], plan: roster.Plan
+) -> list[roster.Departure]:
+    """The pupils this file says have gone: the ones it marks as leavers, and the ones at school today
+    in a class the file lists whom no row names anymore.
+
+    Only classes present in the file count, so a file of one class (or of a few) never proposes the
+    rest of the school as gone; a whole-school export lists every class and so covers everyone.
+    A row with an error still holds its pupil back: an unreadable date is no reason to leave.
+    """
+    matched = {p.id for p in pupils.values()}
+    keys = {r.external_key for r in rows if r.external_key}
+    names = {(search.fold(r.first_name), search.fold(r.last_name)) for r in rows if not r.ok}
+    classes = {search.fold(r.class_name) for r in rows if r.class_name}
+    found: list[roster.Departure] = []
+    by_id = {p.id: p for p in pupils.values()}
+    for item in plan.rows:
+        pupil = by_id.get(item.pupil_id) if item.action == "leaver" else None
+        if pupil is not None and pupil.left_on is None:
+            klass = pupil.school_class
+            found.append(roster.Departure(pupil.id, pupil.full_name, klass.name if klass else "", "leaver"))
+    if classes:
+        for pid, first, last, key, class_name in db.session.execute(
+            select(Pupil.id, Pupil.first_name, Pupil.last_name, Pupil.external_key, SchoolClass.name)
+            .join(Enrolment, and_(Enrolment.pupil_id == Pupil.id, in_force(today())))
+            .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+            .where(Pupil.left_on.is_(None))
+        ):
+            if (pid in matched or (key and key in keys) or search.fold(class_name) not in classes
+                    or (search.fold(first), search.fold(last)) in names):
+                continue
+            found.append(roster.Departure(pid, f"{first} {last}", class_name, "missing"))
+    found.sort(key=lambda d: (search.fold(d.class_name), search.fold(d.name)))
+    return found
+
+
+class LeftOnError(Exception):
+    """A leaving date that cannot be used; `message` is for people."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def parse_left_on(text: str | None) -> dt.date:
+    """The day the confirmed pupils left: the import day when empty, else a date within a year of it."""
+    text = (text or "").strip()
+    if not text:
+        return today()
+    try:
+        day = roster.parse_date(text, today())
+    except ValueError:
+        raise LeftOnError(_("%(value)s is not a date like 31/12/2025.", value=text[:20])) from None
+    if abs((day - today()).days) > 366:
+        raise LeftOnError(_("Choose a leaving date within a year of today."))
+    return day
 
 
 def preview_roster(table: roster.Table, mapping: dict) -> roster.Plan:
@@ -189,10 +249,13 @@ def preview_roster(table: roster.Table, mapping: dict) -> roster.Plan:
 
 
 def import_roster(
-    table: roster.Table, mapping: dict, user: User | None, *, dry_run: bool = False
+    table: roster.Table, mapping: dict, user: User | None, *, dry_run: bool = False,
+    leave: set[int] | frozenset[int] = frozenset(), leave_all: bool = False, left_on: dt.date | None = None,
 ) -> roster.Plan:
     """Create and update pupils, classes and households in one transaction (match on the pupil number,
-    else on name, date of birth and class)."""
+    else on name, date of birth and class); of the pupils the preview proposed as gone, mark the ones
+    in `leave` (the confirmed ids; every one with `leave_all`) as left on `left_on` (default: today).
+    Nothing is ever deleted."""
     plan, pupils = _plan(table, mapping)
     if dry_run:
         return plan
@@ -247,6 +310,8 @@ def import_roster(
                 households = [household]
             _update_caregivers(households, row, by_contact)
         touched.update(pupil.households)
+    confirmed = {d.pupil_id for d in plan.departures} if leave_all else set(leave)
+    touched.update(_mark_left(plan, confirmed, left_on or today()))
     db.session.flush()
     for household in created:
         audit.record(
@@ -266,9 +331,28 @@ def import_roster(
                 household_id=household.id,
                 source="roster",
             )
-    audit.record("roster.imported", object_type="roster", **plan.counts, new_classes=len(plan.new_classes))
+    audit.record("roster.imported", object_type="roster", **plan.counts, new_classes=len(plan.new_classes),
+                 left=len(plan.marked_left))
     db.session.commit()
     return plan
+
+
+def _mark_left(plan: roster.Plan, confirmed, day: dt.date) -> set[Household]:
+    """The confirmed departures (only ids the plan itself proposed) leave on `day`: their class ends
+    the day before. Returns the households touched; `plan.marked_left` says who was marked."""
+    ids = [d.pupil_id for d in plan.departures if d.pupil_id in confirmed]
+    touched: set[Household] = set()
+    for start in range(0, len(ids), 500):
+        for pupil in db.session.scalars(_loaded(select(Pupil).where(Pupil.id.in_(ids[start : start + 500])))):
+            if pupil.left_on is not None:
+                continue
+            for enrolment in pupil.enrolments:
+                if enrolment.started_on < day and (enrolment.ended_on is None or enrolment.ended_on >= day):
+                    enrolment.ended_on = day - ONE_DAY
+            pupil.left_on = day
+            plan.marked_left.append(pupil.id)
+            touched.update(h for h in pupil.households if h.anonymised_at is None)
+    return touched
 
 
 def _classes_for_import(new_names: list[str]) -> dict[str, SchoolClass]:
@@ -359,7 +443,7 @@ def _update_caregivers(households: list[Household], row: roster.RosterRow, by_co
             by_contact.setdefault(key, match.household or households[0])
 
 
-def summary_lines(plan: roster.Plan, profile_label: str) -> list[str]:
+def summary_lines(plan: roster.Plan, profile_label: str, left_on: dt.date | None = None) -> list[str]:
     """The preview in words, line by line: what the CLI prints (and the web page shows as a table)."""
     lines = [_("Profile: %(name)s", name=profile_label)]
     for column, reason in plan.left_out:
@@ -372,7 +456,8 @@ def summary_lines(plan: roster.Plan, profile_label: str) -> list[str]:
         if item.action != "unchanged":
             what = actions[item.action]
             if item.changes:
-                what += ": " + ", ".join(changes[c] for c in item.changes)
+                what += ": " + ", ".join(roster.class_change_text(item) if c == "class_name" else changes[c]
+                                         for c in item.changes)
             lines.append(_("Line %(line)s: %(key)s %(name)s, %(klass)s: %(what)s",
                            line=", ".join(str(n) for n in row.lines), key=row.external_key or "-",
                            name=f"{row.first_name} {row.last_name}", klass=row.class_name or "-", what=what))
@@ -391,12 +476,22 @@ def summary_lines(plan: roster.Plan, profile_label: str) -> list[str]:
     if counts["leaver"]:
         lines.append(_("%(num)d pupils marked as having left the school are not imported.",
                        num=counts["leaver"]))
+    for departure in plan.departures:
+        lines.append(roster.departure_text(departure))
+    if plan.marked_left:
+        lines.append(_("%(num)d pupils marked as left on %(day)s.", num=len(plan.marked_left),
+                       day=left_on.strftime("%d/%m/%Y") if left_on else ""))
+    elif plan.departures:
+        lines.append(_("%(num)d pupils are not in this file anymore: they are marked as left only when "
+                       "you confirm it.", num=len(plan.departures)))
     return lines
 
 
-def import_roster_file(path: str, *, profile: str | None, dry_run: bool, echo) -> bool:
-    """`flask import-roster FILE [--profile NAME] [--dry-run]`: the web page's import, with the
-    profile the file is recognised as or the one named; never a mapping somebody left on the web page.
+def import_roster_file(path: str, *, profile: str | None, dry_run: bool, echo, mark_left: bool = False,
+                       left_on: str | None = None) -> bool:
+    """`flask import-roster FILE [--profile NAME] [--dry-run] [--mark-left [--left-on DATE]]`: the web
+    page's import, with the profile the file is recognised as or the one named; never a mapping
+    somebody left on the web page. `--mark-left` confirms every pupil the summary lists as gone.
 
     It runs in a request context for the translations; a POST one, so that on SQLite the
     transaction begins IMMEDIATE and waits for the write lock like every other writer (a GET
@@ -410,7 +505,8 @@ def import_roster_file(path: str, *, profile: str | None, dry_run: bool, echo) -
         try:
             table = roster.read_roster(data, path)
             label, mapping = profile_mapping(table, profile)
-        except roster.RosterError as problem:
+            day = parse_left_on(left_on)
+        except (roster.RosterError, LeftOnError) as problem:
             echo(str(problem.message), err=True)
             return False
         except ProfileError as problem:
@@ -424,9 +520,11 @@ def import_roster_file(path: str, *, profile: str | None, dry_run: bool, echo) -
                 echo(f"{roster.FIELDS[code][0]}: {message}", err=True)
             echo(_("Columns in the file: %(columns)s", columns=", ".join(table.headers)), err=True)
             return False
-        plan = import_roster(table, mapping, None, dry_run=dry_run)
-        for line in summary_lines(plan, label):
+        plan = import_roster(table, mapping, None, dry_run=dry_run, left_on=day, leave_all=mark_left)
+        for line in summary_lines(plan, label, day):
             echo(line)
         if dry_run:
             echo(_("Dry run: nothing was changed."))
+        elif plan.departures and not mark_left:
+            echo(_("Add --mark-left to mark the pupils not in this file anymore as left."))
         return True

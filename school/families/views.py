@@ -38,6 +38,7 @@ from school.families.models import IntakeStatus, Pupil
 from school.families.scope import get_household_or_404
 from school.families.topics import topic_choices, topic_label
 from school.ids import parse_id
+from school.schoolyear import today
 from school.web import render, trigger, wants_fragment
 
 bp = Blueprint("families", __name__, url_prefix="/families")
@@ -405,7 +406,7 @@ def import_preview(token: str):
     source = request.form if request.method == "POST" else request.args
     chosen, profile_label, mapping = _mapping_from(source, table)
     problems = roster.mapping_problems(mapping, table.headers)
-    profile_error = None
+    profile_error = left_on_error = None
     if request.method == "POST" and request.form.get("action") == "save-profile":
         if not problems and form.validate():
             try:
@@ -419,13 +420,24 @@ def import_preview(token: str):
         else:
             profile_error = _("Correct the columns first.")
     elif request.method == "POST" and not problems and form.validate():
-        plan = roster_import.import_roster(table, mapping, current_user._get_current_object())
-        uploads.delete_upload(token)
-        counts = plan.counts
-        flash(_("Roster imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged, "
-                "%(errors)d rows with errors left out.", created=counts["create"], updated=counts["update"],
-                unchanged=counts["unchanged"], errors=counts["error"]), "success")
-        return redirect(url_for("families.index"))
+        try:
+            left_on = roster_import.parse_left_on(request.form.get("left_on"))
+        except roster_import.LeftOnError as error:
+            left_on_error = str(error.message)
+        else:
+            leave = {pid for pid in map(parse_id, request.form.getlist("leave")) if pid is not None}
+            plan = roster_import.import_roster(table, mapping, current_user._get_current_object(),
+                                               leave=leave, left_on=left_on)
+            uploads.delete_upload(token)
+            counts = plan.counts
+            flash(_("Roster imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged, "
+                    "%(errors)d rows with errors left out.", created=counts["create"],
+                    updated=counts["update"], unchanged=counts["unchanged"], errors=counts["error"]),
+                  "success")
+            if plan.marked_left:
+                flash(_("%(num)d pupils marked as left on %(day)s.", num=len(plan.marked_left),
+                        day=left_on.strftime("%d/%m/%Y")), "success")
+            return redirect(url_for("families.index"))
     plan = roster_import.preview_roster(table, mapping) if not problems else None
     shown_rows = []
     if plan is not None:
@@ -444,5 +456,8 @@ def import_preview(token: str):
         caregiver_parts=profiles.CAREGIVER_PARTS,
         change_labels=roster.change_labels(), action_labels=roster.action_labels(),
         caregiver_text=roster.caregiver_text, skipped_text=roster.skipped_text,
+        class_change_text=roster.class_change_text, departure_text=roster.departure_text,
+        left_on_error=left_on_error, left_on=request.form.get("left_on") or today().isoformat(),
+        confirmed_leave=set(request.form.getlist("leave")),
     )
 
