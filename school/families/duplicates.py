@@ -101,3 +101,43 @@ def find_pupils(query: str, user: User, limit: int = 8) -> list[Pupil]:
         if all(term in text for term in terms) or pupil.external_key == query.strip():
             found.append(pupil)
     return found[:limit]
+
+
+def same_pupil(first_name: str, last_name: str, birth_date, pupil: Pupil) -> bool:
+    """A typed child who is this pupil: the same first name, last name (accents and case folded)
+    and date of birth."""
+    return (
+        birth_date is not None
+        and pupil.birth_date == birth_date
+        and search.fold(first_name) == search.fold(pupil.first_name)
+        and search.fold(last_name) == search.fold(pupil.last_name)
+    )
+
+
+def pupils_already_known(children: list, user: User, exclude_ids: set[int] = frozenset()) -> list[Pupil]:
+    """Pupils at school who are a child typed as new (`children`: first_name, last_name, birth_date,
+    pupil_id None), among the ones the lookup would offer: not linked to any household yet, or in a
+    household in the user's reach. One query for every typed child."""
+    typed = [c for c in children if c.pupil_id is None and c.birth_date is not None
+             and c.first_name and c.last_name]
+    if not typed:
+        return []
+    reach = scoped(select(Household.id).where(Household.anonymised_at.is_(None)), user)
+    stmt = (
+        select(Pupil)
+        .where(
+            Pupil.left_on.is_(None),
+            Pupil.birth_date.in_({c.birth_date for c in typed}),
+            or_(~Pupil.households.any(), Pupil.households.any(Household.id.in_(reach))),
+        )
+        .options(
+            selectinload(Pupil.enrolments).selectinload(Enrolment.school_class),
+            selectinload(Pupil.households),
+        )
+        .order_by(Pupil.first_name, Pupil.last_name, Pupil.id)
+    )
+    return [
+        pupil for pupil in db.session.scalars(stmt)
+        if pupil.id not in exclude_ids
+        and any(same_pupil(c.first_name, c.last_name, c.birth_date, pupil) for c in typed)
+    ]

@@ -161,6 +161,7 @@ class FamilyForm(SchoolForm):
     submission_token = HiddenField(validators=[Optional(), Regexp(TOKEN_PATTERN)])
     version = HiddenField()
     duplicates_ack = HiddenField()
+    known_pupils_ack = HiddenField()  # the children who are already pupils were shown once
 
     display_name = StringField(_l("Family name in lists"), [Optional(), Length(max=160)], filters=[_strip])
 

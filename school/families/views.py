@@ -114,7 +114,8 @@ def edit(household_id: int):
 
 
 def _form_page(form: FamilyForm, household, status: int = 200, *, pupil_matches=None, duplicates=(),
-               conflict=None, error_count: int = 0, errors=(), focus_id: str | None = None):
+               conflict=None, error_count: int = 0, errors=(), focus_id: str | None = None,
+               known_pupils: bool = False):
     conflict_when = ""
     if conflict is not None and conflict.at is not None:
         conflict_when = format_datetime(conflict.at.replace(tzinfo=conflict.at.tzinfo or dt.UTC), "short")
@@ -125,6 +126,7 @@ def _form_page(form: FamilyForm, household, status: int = 200, *, pupil_matches=
         form=form,
         household=household,
         pupil_matches=pupil_matches,
+        known_pupils=known_pupils,
         duplicates=list(duplicates),
         conflict=conflict,
         conflict_by=conflict.by if conflict is not None else None,
@@ -158,6 +160,13 @@ def _handle_post(form: FamilyForm, household):
     if household is None and (earlier := service.already_created(form.submission_token.data, current_user)):
         flash(_("This form was already saved; nothing was saved twice."), "info")
         return redirect(url_for("visibility.family", household_id=earlier))
+    if not form.known_pupils_ack.data:
+        linked = {c.pupil_id for c in data.children if c.pupil_id is not None}
+        known_pupils = known.pupils_already_known(data.children, current_user, exclude_ids=linked)
+        if known_pupils:
+            form.known_pupils_ack.data = "1"
+            return _form_page(form, household, status=422, pupil_matches=known_pupils, known_pupils=True,
+                              focus_id="known-pupils-alert")
     if household is None and not form.duplicates_ack.data:
         duplicates = known.find_duplicates(
             [c.phone for c in data.caregivers if c.phone], [c.email for c in data.caregivers if c.email],
@@ -239,7 +248,10 @@ def _link_pupil(form: FamilyForm, value: str) -> str | None:
         return None
     if any(e.form.pupil_id.data == pupil.id for e in form.children):
         return None
-    entry = next((e for e in form.children if e.form.is_blank()), None)
+    # The row where this child was typed by hand becomes the link; else the first empty row.
+    entry = next((e for e in form.children if not e.form.pupil_id.data and known.same_pupil(
+        e.form.first_name.data or "", e.form.last_name.data or "", e.form.birth_date.data, pupil)), None)
+    entry = entry or next((e for e in form.children if e.form.is_blank()), None)
     if entry is None:
         if not add_entry(form, form.children):
             return None
