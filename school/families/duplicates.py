@@ -114,21 +114,29 @@ def same_pupil(first_name: str, last_name: str, birth_date, pupil: Pupil) -> boo
     )
 
 
-def pupils_already_known(children: list, user: User, exclude_ids: set[int] = frozenset()) -> list[Pupil]:
+def pupils_already_known(
+    children: list, user: User, *, exclude_ids: set[int] = frozenset(), household_id: int | None = None,
+    token: str | None = None,
+) -> list[Pupil]:
     """Pupils at school who are a child typed as new (`children`: first_name, last_name, birth_date,
     pupil_id None), among the ones the lookup would offer: not linked to any household yet, or in a
-    household in the user's reach. One query for every typed child."""
+    household in the user's reach. Never a child of the household being edited, nor one this same
+    form (`token`) already saved when it was sent twice. One query for every typed child."""
     typed = [c for c in children if c.pupil_id is None and c.birth_date is not None
              and c.first_name and c.last_name]
     if not typed:
         return []
     reach = scoped(select(Household.id).where(Household.anonymised_at.is_(None)), user)
+    own = [Household.id == household_id] if household_id is not None else []
+    if token:
+        own.append(Household.submission_token == token)
     stmt = (
         select(Pupil)
         .where(
             Pupil.left_on.is_(None),
             Pupil.birth_date.in_({c.birth_date for c in typed}),
             or_(~Pupil.households.any(), Pupil.households.any(Household.id.in_(reach))),
+            *([~Pupil.households.any(or_(*own))] if own else []),
         )
         .options(
             selectinload(Pupil.enrolments).selectinload(Enrolment.school_class),

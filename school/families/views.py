@@ -162,7 +162,10 @@ def _handle_post(form: FamilyForm, household):
         return redirect(url_for("visibility.family", household_id=earlier))
     if not form.known_pupils_ack.data:
         linked = {c.pupil_id for c in data.children if c.pupil_id is not None}
-        known_pupils = known.pupils_already_known(data.children, current_user, exclude_ids=linked)
+        known_pupils = known.pupils_already_known(
+            data.children, current_user, exclude_ids=linked, token=form.submission_token.data,
+            household_id=household.id if household is not None else None,
+        )
         if known_pupils:
             form.known_pupils_ack.data = "1"
             return _form_page(form, household, status=422, pupil_matches=known_pupils, known_pupils=True,
