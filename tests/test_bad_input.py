@@ -626,8 +626,9 @@ FAMILY_TEXTS = {
     "agreements-0-occasion": strip_or_none,
     "pupil_query": unstored(strip),  # only for looking up a child
 }
-FAMILY_TAMPERED = ("submission_token", "version", "duplicates_ack", "caregivers-0-id", "caregivers-1-id",
-                   "children-0-pupil_id", "children-1-pupil_id", "agreements-0-id", "agreements-1-id")
+FAMILY_TAMPERED = ("submission_token", "version", "duplicates_ack", "known_pupils_ack", "caregivers-0-id",
+                   "caregivers-1-id", "children-0-pupil_id", "children-1-pupil_id", "agreements-0-id",
+                   "agreements-1-id")
 
 
 def family_value(app, household_id: int, name: str):
@@ -655,7 +656,8 @@ def intake_base(world) -> list[tuple[str, str]]:
 
     topic = scalar(world.app, select(InfoTopic.id).order_by(InfoTopic.id).limit(1))
     return [
-        ("submission_token", token()), ("duplicates_ack", "1"), ("display_name", ""),
+        ("submission_token", token()), ("duplicates_ack", "1"), ("known_pupils_ack", "1"),
+        ("display_name", ""),
         ("about_child", "Zoë houdt van tekenen."), ("needs_from_school", ""), ("contact_language", "tr"),
         ("interpreter_needed", "y"), ("interpreter_language", "tr"), ("written_ok", "no"),
         ("digital_ok", "yes"),
