@@ -162,6 +162,22 @@ def test_the_cli_prints_the_departures_and_marks_them_only_when_confirmed(app, r
     assert after["6005"][1] == "2A" and len(after) == 31
 
 
+def test_a_pupil_the_export_flags_as_leaver_is_proposed_as_gone(app, client, login_as, clock):
+    login_as("admin")
+    import_file(client, "export.csv", smartschool_csv())
+    ids = pupil_ids(app)
+    head, *rows = smartschool_rows(smartschool_families())
+    key = head.index("internnummer")
+    next(row for row in rows if row[key] == "6002")[head.index("schoolverlater")] = "1"
+    clock["today"] = NEXT_MONTH
+    url, html, mapping = upload_file(client, "export.csv", to_csv([head, *rows]).encode())
+    assert leave_boxes(html) == {ids["6002"]}
+    assert "volgens het bestand heeft deze leerling de school verlaten" in html
+    assert not re.search(r'id="roster-import-button"[^>]*disabled', html)  # nothing else to import
+    client.post(url, data=dict(mapping, leave=str(ids["6002"])))
+    assert state(app)["6002"][0] == NEXT_MONTH and counts(app)["Pupil"] == 30
+
+
 def test_a_plan_remembers_the_class_a_pupil_leaves():
     row = roster.RosterRow(line=2, external_key="1", first_name="An", last_name="Peeters",
                            birth_date=None, class_name="2A")
