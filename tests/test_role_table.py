@@ -320,9 +320,9 @@ def catalogue(p: Probe) -> set[str]:
     if response.status_code == 200 and "Koffieochtend van de school" in response.get_data(as_text=True):
         rights.add("read")
     name = f"Vorm van {p.role.value}"
-    p.client.post("/contacts/catalogue", data={"name": name, "quadrant": "informal_oral", "level": "family",
-                                               "active": "y",
-                                               "submission_token": f"role-table-form-{p.role.value}-0123456789"})
+    p.client.post("/contacts/catalogue", data={
+        "name": name, "quadrant": "informal_oral", "level": "family", "active": "y",
+        "submission_token": f"role-table-form-{p.role.value}-0123456789"})
     if p.scalar(select(func.count()).select_from(ContactForm).where(ContactForm.name == name)):
         rights.add("change")
     return rights
