@@ -237,14 +237,14 @@ def _numbered_slot(n: int) -> dict[str, tuple[str, ...]]:
         return tuple(name for w in words for name in (f"{w} ouder {n}", f"{w} ouder{n}", f"{w} contact {n}"))
 
     mother_father = {1: "moeder", 2: "vader"}.get(n)
-    extra = (lambda w: (f"{w} {mother_father}",)) if mother_father else (lambda w: ())
+    parent_word = (lambda w: (f"{w} {mother_father}",)) if mother_father else (lambda w: ())
     return {
-        "first_name": names("voornaam") + extra("voornaam"),
-        "last_name": names("naam") + extra("naam"),
+        "first_name": names("voornaam") + parent_word("voornaam"),
+        "last_name": names("naam") + parent_word("naam"),
         "relation": names("relatie", "type"),
-        "mobile": names("gsm") + extra("gsm") + ((f"gsm {n}",) if n <= 2 else ()),
+        "mobile": names("gsm") + parent_word("gsm") + ((f"gsm {n}",) if n <= 2 else ()),
         "phone": names("telefoon", "tel") + ((f"telefoon {n}",) if n <= 2 else ()),
-        "email": names("e mail", "email") + extra("e mail") + ((f"e mail {n}",) if n <= 2 else ()),
+        "email": names("e mail", "email") + parent_word("e mail") + ((f"e mail {n}",) if n <= 2 else ()),
     }
 
 
