@@ -343,8 +343,8 @@ def test_a_family_the_school_has_not_met_is_never_called_going_well(app, client,
     assert "loopt goed" not in text and 'id="family-no-signal"' not in text
 
     # a letter reached them: still no conversation, so still not "going well"
-    in_app(app, lambda: moment(db.session.get(Household, ids["household_id"]), "report", dt.date(2026, 11, 12),
-                               reach=Reach.ONE_WAY))
+    in_app(app, lambda: moment(db.session.get(Household, ids["household_id"]), "report",
+                               dt.date(2026, 11, 12), reach=Reach.ONE_WAY))
     text = reach_text()
     assert "Nog geen persoonlijk gesprek dit schooljaar; het startmoment loopt tot 9 dec 2026." in text
     assert "loopt goed" not in text

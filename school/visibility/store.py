@@ -210,7 +210,8 @@ _ENUMS = {
 
 def typed_row(raw) -> _Moment:
     """A row of `moment_rows` with its dates and enums (PostgreSQL's driver gives dates, SQLite's text)."""
-    household_id, moment_id, day, quadrant, reach, initiative, tone, mediator, form_id, kinship, group_id = raw
+    (household_id, moment_id, day, quadrant, reach, initiative, tone, mediator, form_id, kinship,
+     group_id) = raw
     return _Moment(
         household_id, moment_id, day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
         _ENUMS[Quadrant][quadrant], _ENUMS[Reach][reach], _ENUMS[Initiative][initiative], _ENUMS[Tone][tone],
