@@ -502,6 +502,11 @@ def test_the_print_view_renders_for_a4(app, client, school):
     assert 'id="dashboard-print"' in html
     assert 'id="dashboard-filter"' not in html
     assert families_in_view(html) == 2
+    # one class's picture says whose it is, not "the school's grid" ("raster": "rooster" is a timetable)
+    assert "Contact met de gezinnen van klas 5B" in html and "Het raster van klas 5B" in html
+    assert "Het raster van de school" not in html and "rooster" not in html.lower()
+    whole = client.get("/dashboard/print").get_data(as_text=True)
+    assert "Het raster van de school" in whole and "van klas 5B" not in whole
     assert 'id="trend-chart"' in html and 'id="heatmap"' in html and 'id="class-goals"' in html
     css = client.get("/static/app.css").get_data(as_text=True)
     dashboard_css = css.split("=== dashboard:")[1]

@@ -317,3 +317,39 @@ def test_a_concern_leaving_the_window_is_not_credited_to_that_days_talk(app):
         ("gate_conversation", 0, Tone.NEUTRAL),
     ])
     assert cleared is None
+
+
+def test_a_family_the_school_has_not_met_is_never_called_going_well(app, client, make_user):
+    """Recorded ten days ago, still in its start period: no signal, and no false "going well" either."""
+
+    def build():
+        klass = school_class("3B")
+        h = household("Gezin Claes", klass=klass, created=dt.datetime(2026, 11, 10, 9, 0))
+        return {"class_id": klass.id, "household_id": h.id}
+
+    ids = in_app(app, build)
+    login(client, app, make_user("teacher", classes=(ids["class_id"],)))
+    url = f"/families/{ids['household_id']}"
+
+    def reach_text() -> str:
+        html = client.get(url).get_data(as_text=True)
+        section = re.search(r'<section id="family-reach".*?</section>', html, re.S)
+        assert section, "the page should have its signals section"
+        return re.sub(r"\s+", " ", section.group(0))
+
+    text = reach_text()
+    assert 'data-signal="' not in text
+    assert "Nog geen contact dit schooljaar; het startmoment loopt tot 9 dec 2026." in text
+    assert "loopt goed" not in text and 'id="family-no-signal"' not in text
+
+    # a letter reached them: still no conversation, so still not "going well"
+    in_app(app, lambda: moment(db.session.get(Household, ids["household_id"]), "report",
+                               dt.date(2026, 11, 12), reach=Reach.ONE_WAY))
+    text = reach_text()
+    assert "Nog geen persoonlijk gesprek dit schooljaar; het startmoment loopt tot 9 dec 2026." in text
+    assert "loopt goed" not in text
+
+    # the first conversation at the gate: now the contact is going well
+    in_app(app, lambda: moment(db.session.get(Household, ids["household_id"]), "gate_conversation", TODAY))
+    text = reach_text()
+    assert 'id="family-no-signal"' in text and "loopt goed" in text

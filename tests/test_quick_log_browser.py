@@ -48,7 +48,7 @@ def test_gate_conversation_in_three_taps_without_a_page_load(teacher_page, app):
         taps += 1
 
     tap(page.get_by_text("Gesprek aan de schoolpoort", exact=True).first)
-    tap(page.locator("#tone").get_by_text("zorg", exact=True))
+    tap(page.locator("#tone").get_by_text("bezorgdheid", exact=True))
     tap(page.get_by_role("button", name="Bewaren"))
     page.locator("#saved-contact").wait_for()
     assert taps <= 3

@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import pytest
 from flask_babel import force_locale
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
 
 from school.contacts.models import GroupContact, Mediator, Reach, Tone
 from school.extensions import db
@@ -15,7 +17,14 @@ from school.grid import Quadrant
 from school.visibility import signals
 from school.visibility.models import Approach
 from school.visibility.signals import DEFAULTS, Thresholds, evaluate, suggest
-from school.visibility.summary import AgreementFacts, LastContact, QuadrantStats, Recent, empty_summary
+from school.visibility.summary import (
+    AgreementFacts,
+    LastContact,
+    QuadrantStats,
+    Recent,
+    build_summaries,
+    empty_summary,
+)
 from tests.factories.rows import TODAY, agreement, enrolled, form, household, moment, school_class, summarise
 from tests.factories.wording import FORBIDDEN
 
@@ -361,3 +370,86 @@ def test_explanations_exist_in_three_languages_and_never_judge(ctx):
                 for sig in evaluate(s):
                     text = sig.explanation.lower() + sig.title.lower()
                     assert text and not any(pattern.search(text) for pattern in FORBIDDEN)
+
+
+def _both_paths(h):
+    """The family's summary read from the stored summaries and counted from the contact log."""
+    return summarise(h), build_summaries([h.id], TODAY, T.recent_days, stored=False)[h.id]
+
+
+def test_a_missed_group_activity_alone_raises_no_unanswered_attempts(ctx):
+    klass = school_class()
+    h = household("Gezin Aerts", klass=klass)
+    agreement(h, "report", occasion="rapport")
+    moment(h, "gate_conversation", dt.date(2026, 9, 10))  # the school has met them
+    for day in (dt.date(2026, 10, 1), dt.date(2026, 10, 8)):  # two information evenings they missed
+        evening = GroupContact(form=form("info_evening"), class_id=klass.id, occurred_on=day,
+                               submission_token=f"ie-{day}")
+        db.session.add(evening)
+        moment(h, "info_evening", day, reach=Reach.NOT_REACHED, group=evening)
+    for s in _both_paths(h):
+        assert s.unanswered == 0 and s.first_unanswered_on is None
+        assert s.quadrants[Quadrant.FORMAL_ORAL].not_reached == 2  # the absences stay on the record
+        assert codes(s) == []
+
+    # the school also tries personally: a call not answered, then one attempt counts, after two weeks
+    moment(h, "spontaneous_call", dt.date(2026, 11, 1), reach=Reach.NOT_REACHED)
+    for s in _both_paths(h):
+        assert (s.unanswered, s.first_unanswered_on) == (1, dt.date(2026, 11, 1))
+        assert codes(s) == ["unanswered_attempts"]
+
+
+def test_a_missed_individual_meeting_counts_as_a_personal_attempt(ctx):
+    h = household()
+    agreement(h, "report", occasion="rapport")
+    moment(h, "gate_conversation", dt.date(2026, 9, 10))
+    moment(h, "parent_meeting", dt.date(2026, 11, 16), reach=Reach.NOT_REACHED)
+    moment(h, "spontaneous_call", dt.date(2026, 11, 18), reach=Reach.NOT_REACHED)
+    for s in _both_paths(h):
+        assert s.unanswered == 2 and codes(s) == ["unanswered_attempts"]
+
+
+# what the school can truly say about a family without a signal ------------------------------------
+
+
+def test_a_family_without_any_contact_in_its_start_period_is_not_going_well():
+    s = replace(empty_summary(1, TODAY, 60, watch_from=dt.date(2026, 11, 10)), agreements=base().agreements)
+    assert codes(s) == []
+    assert signals.standing(s, evaluate(s)) == signals.NO_CONTACT_YET
+    assert signals.start_period_ends(s) == dt.date(2026, 12, 9)  # 30 days: 10 November to 9 December
+    assert signals.start_period_ends(s, replace(T, start_period_days=10)) == dt.date(2026, 11, 19)
+
+
+def test_written_contact_only_in_the_start_period_is_no_personal_contact_yet():
+    letter = LastContact(on=dt.date(2026, 11, 12), form_code="report", form_name="Rapport")
+    s = replace(empty_summary(1, TODAY, 60, watch_from=dt.date(2026, 11, 10)), agreements=base().agreements,
+                last_contact=letter)
+    assert codes(s) == []
+    assert signals.standing(s, evaluate(s)) == signals.NO_PERSONAL_YET
+
+
+def test_only_a_family_with_a_personal_conversation_and_no_signal_is_going_well():
+    assert signals.standing(base(), evaluate(base())) == signals.GOING_WELL
+    flagged = base(unanswered=2, first_unanswered_on=TODAY, last_unanswered_on=TODAY)
+    assert signals.standing(flagged, evaluate(flagged)) == signals.SIGNALLED
+
+
+def test_the_migration_recounts_stored_absences_from_group_activities(ctx):
+    """Summaries stored by the former count (a missed infoavond among the attempts) are counted again."""
+    klass = school_class()
+    h = household("Gezin Aerts", klass=klass)
+    evening = GroupContact(form=form("info_evening"), class_id=klass.id, occurred_on=dt.date(2026, 10, 1),
+                           submission_token="ie-migration")
+    db.session.add(evening)
+    moment(h, "info_evening", dt.date(2026, 10, 1), reach=Reach.NOT_REACHED, group=evening)
+    db.session.commit()
+    stored = text("SELECT unanswered, first_unanswered_on FROM family_year_summaries WHERE household_id = :h")
+    db.session.execute(text(  # as the former code stored it
+        "UPDATE family_year_summaries SET unanswered = 1, first_unanswered_on = '2026-10-01', "
+        "last_unanswered_on = '2026-10-01' WHERE household_id = :h"), {"h": h.id})
+    db.session.commit()
+    assert db.session.execute(stored, {"h": h.id}).one()[0] == 1
+    db.session.remove()
+    downgrade(revision="495271bb5d8c")
+    upgrade()
+    assert tuple(db.session.execute(stored, {"h": h.id}).one()) == (0, None)

@@ -94,3 +94,22 @@ def test_no_forbidden_words_in_templates_or_translations():
         body = _text(path)
         hits += [f"{path.name}: {m.group(0)}" for p in FORBIDDEN for m in p.finditer(body)]
     assert hits == []
+
+
+def _catalog(locale: str):
+    with open(ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f)
+
+
+def test_flemish_words_raster_for_the_grid_and_bezorgdheid_for_the_tone():
+    """"Rooster" is the timetable to Flemish staff and "zorg" sounds like the care team: the grid is a
+    "raster", the tone a "bezorgdheid" (and its equivalents in French and English)."""
+    nl = _catalog("nl")
+    texts = [m.string for m in nl if m.id] + [s for m in nl if m.id and isinstance(m.string, tuple)
+                                              for s in m.string]
+    texts = [t for t in texts if isinstance(t, str)]
+    assert [t for t in texts if re.search(r"\brooster", t, re.IGNORECASE)] == []
+    assert [t for t in texts if re.search(r"\bzorg(en)?\b", t, re.IGNORECASE)] == []
+    assert nl.get("The school's grid").string == "Het raster van de school"
+    expected = {"nl": "bezorgdheid", "fr": "préoccupation", "en": "concern"}
+    assert {locale: _catalog(locale).get("concern").string for locale in LOCALES} == expected

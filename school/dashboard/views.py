@@ -30,9 +30,12 @@ def _context() -> dict:
         "grid_rows": GRID_ROWS, "grid_columns": GRID_COLUMNS, "Quadrant": Quadrant, "codes": CODES,
         "signal_titles": SIGNAL_TITLES, "line_style": charts.LINE_STYLE,
         "may_set_goals": user.role is Role.DIRECTOR, "dashboard": None, "fragment": wants_fragment(),
+        "chosen_class": None,
     }
     if filters is None:
         return context
+    # the class chosen, if any: the print view's title names it
+    context["chosen_class"] = next((c for c in classes if c.id == filters.class_id), None)
     dashboard = queries.build(user, filters, classes)
     context.update(
         dashboard=dashboard,

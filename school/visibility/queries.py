@@ -35,6 +35,8 @@ from school.visibility.signals import (
     Suggestion,
     Thresholds,
     evaluate,
+    standing,
+    start_period_ends,
     suggest,
 )
 from school.visibility.summary import (
@@ -423,6 +425,12 @@ class FamilyReach:
     grid: list
     follow_ups: list[FollowUp]
     cleared: Cleared | None = None
+    start_period_ends: dt.date | None = None
+
+    @property
+    def standing(self) -> str:
+        """What the school can truly say: signals, no contact yet, no personal contact yet, going well."""
+        return standing(self.summary, self.signals)
 
     @property
     def open_follow_ups(self) -> list[FollowUp]:
@@ -441,6 +449,7 @@ def family_reach(household: Household, today: dt.date | None = None) -> FamilyRe
     return FamilyReach(
         summary=summary, signals=found, suggestions=suggest(summary, found), grid=grid_rows(summary),
         follow_ups=family_follow_ups(household), cleared=cleared_by_last_contact(summary, found, thresholds),
+        start_period_ends=start_period_ends(summary, thresholds),
     )
 
 

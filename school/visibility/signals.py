@@ -26,7 +26,9 @@ only_formal_min = 3
     Formal contacts in the window, with no informal one. Three, because the
     start of the year is full of formal moments (information evening, report).
 unanswered_attempts = 2, unanswered_days = 14
-    The school's attempts that did not reach the family, with nothing that
+    The school's personal attempts that did not reach the family (a call not
+    answered, an individual meeting missed; not a group activity they did not
+    come to), with nothing that
     reached them since: the signal fires at two such attempts, or at one that
     is two weeks old ("Wij hebben u gemist, kunnen we een ander moment
     afspreken?" should follow soon).
@@ -144,7 +146,7 @@ def only_formal(s: FamilySummary, t: Thresholds) -> Signal | None:
 
 
 def unanswered_attempts(s: FamilySummary, t: Thresholds) -> Signal | None:
-    """4. The school's last attempts did not reach the family, and nothing did since."""
+    """4. The school's last personal attempts did not reach the family, and nothing did since."""
     if s.unanswered == 0 or s.first_unanswered_on is None:
         return None
     waited = (s.today - s.first_unanswered_on).days
@@ -226,6 +228,37 @@ def evaluate(summary: FamilySummary, thresholds: Thresholds = DEFAULTS) -> list[
 
 # The last evaluation per family in this worker: (summary, thresholds, signals).
 _LAST: dict[int, tuple[FamilySummary, Thresholds, tuple[Signal, ...]]] = {}
+
+
+# --- what the school can say about a family ----------------------------------------------------
+
+
+def start_period_ends(summary: FamilySummary, thresholds: Thresholds = DEFAULTS) -> dt.date:
+    """The last day of the family's start period: "no personal conversation yet" fires the day after."""
+    return summary.watch_from + dt.timedelta(days=thresholds.start_period_days - 1)
+
+
+NO_CONTACT_YET = "no_contact_yet"
+NO_PERSONAL_YET = "no_personal_yet"
+GOING_WELL = "going_well"
+SIGNALLED = "signals"
+
+
+def standing(summary: FamilySummary, found: list[Signal]) -> str:
+    """Which of the true statements about the family holds: a signal fires; or, still inside the start
+    period, the school has had no contact at all, or no personal conversation yet; or only then, with a
+    personal conversation behind it and no signal, the contact is going well.
+
+    A family the school has not met is never "going well": no signal only means the start period
+    has not run out yet.
+    """
+    if found:
+        return SIGNALLED
+    if summary.last_contact is None and summary.last_personal is None:
+        return NO_CONTACT_YET
+    if summary.last_personal is None:
+        return NO_PERSONAL_YET
+    return GOING_WELL
 
 
 # --- words ------------------------------------------------------------------

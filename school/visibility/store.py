@@ -171,7 +171,7 @@ def moment_rows(household_ids: Iterable[int] | None):
     stmt = (
         select(*(type_coerce(c, NullType()) for c in (  # as the driver gives them: millions of rows, at times
             m.household_id, m.id, m.occurred_on, ContactForm.quadrant, m.reach, m.initiative, m.tone,
-            m.mediator, m.form_id, Caregiver.kinship,
+            m.mediator, m.form_id, Caregiver.kinship, m.group_id,
         )))
         .join(ContactForm, ContactForm.id == m.form_id)
         .outerjoin(g, g.id == m.group_id)
@@ -199,6 +199,7 @@ class _Moment(NamedTuple):
     mediator: Mediator
     form_id: int
     kinship: Kinship | None
+    group_id: int | None  # a group activity's moment (an infoavond): not a personal attempt
 
 
 _ENUMS = {
@@ -209,11 +210,13 @@ _ENUMS = {
 
 def typed_row(raw) -> _Moment:
     """A row of `moment_rows` with its dates and enums (PostgreSQL's driver gives dates, SQLite's text)."""
-    household_id, moment_id, day, quadrant, reach, initiative, tone, mediator, form_id, kinship = raw
+    (household_id, moment_id, day, quadrant, reach, initiative, tone, mediator, form_id, kinship,
+     group_id) = raw
     return _Moment(
         household_id, moment_id, day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
         _ENUMS[Quadrant][quadrant], _ENUMS[Reach][reach], _ENUMS[Initiative][initiative], _ENUMS[Tone][tone],
         _ENUMS[Mediator][mediator], form_id, _ENUMS[Kinship][kinship] if kinship is not None else None,
+        group_id,
     )
 
 
@@ -264,8 +267,10 @@ def summarise(household_id: int, rows: list) -> tuple[list[dict], list[dict]]:
             else:
                 cell["other_adults"] += 1
             last_contact = row
-        # The school's own attempts only (signal 4): a call of the family the school missed is not one.
+        # The school's own personal attempts only (signal 4): a call of the family the school missed is
+        # not one, nor a group activity the family did not come to (that shows in the timeline only).
         unanswered = [r for r in moments if r.reach is Reach.NOT_REACHED and r.initiative is Initiative.SCHOOL
+                      and r.group_id is None
                       and (last_contact is None or r.occurred_on > last_contact.occurred_on)]
         cells.extend(grid.values())
         facts.append({

@@ -151,7 +151,8 @@ class FamilySummary:
     recent: Recent = field(default_factory=Recent)
     last_personal: LastContact | None = None
     last_contact: LastContact | None = None
-    # The school's attempts that did not reach the family after the last contact that did.
+    # The school's personal attempts (not a group activity) that did not reach the family after the last
+    # contact that did.
     unanswered: int = 0
     first_unanswered_on: dt.date | None = None
     last_unanswered_on: dt.date | None = None
@@ -617,7 +618,7 @@ def _counted_from_log(household_ids: Select | list[int], year: YearSpan, today: 
     )
     last_contact = _last_contacts(household_ids, year, today, reached)
 
-    # the school's attempts that did not reach the family since the last contact that did
+    # the school's personal attempts that did not reach the family since the last contact that did
     last_reach = (
         counted_moments(household_ids, year, today)
         .add_columns(m.household_id.label("household_id"), func.max(m.occurred_on).label("on"))
@@ -639,6 +640,7 @@ def _counted_from_log(household_ids: Select | list[int], year: YearSpan, today: 
             .where(
                 m.reach == Reach.NOT_REACHED,
                 m.initiative == Initiative.SCHOOL,
+                m.group_id.is_(None),  # a missed group activity is not a personal attempt
                 or_(last_reach.c.on.is_(None), m.occurred_on > last_reach.c.on),
             )
             .group_by(m.household_id)
