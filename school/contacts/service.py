@@ -399,7 +399,7 @@ def remove_group(user: User, group: GroupContact) -> None:
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-def form_added_by(token: str | None) -> ContactForm | None:
+def _form_added_by(token: str | None) -> ContactForm | None:
     """The contact form an earlier send of the catalogue page's form (this token) added, if any."""
     if not token:
         return None
@@ -409,12 +409,12 @@ def form_added_by(token: str | None) -> ContactForm | None:
 def add_form(
     *, name: str, quadrant: Quadrant, level: ContactLevel, is_broadcast: bool, active: bool = True,
     token: str | None = None,
-) -> ContactForm:
-    """A new form in the catalogue; commits. A resend of the same page's form (same `token`) adds
-    nothing and returns the form the first send added (check `form_added_by` first to tell)."""
-    earlier = form_added_by(token)
+) -> tuple[ContactForm, bool]:
+    """A new form in the catalogue; commits. Returns the form and whether this call added it: a
+    resend of the same page's form (same `token`) adds nothing and returns the form the first added."""
+    earlier = _form_added_by(token)
     if earlier is not None:
-        return earlier
+        return earlier, False
     last = db.session.scalar(select(ContactForm.sort_order).order_by(ContactForm.sort_order.desc()).limit(1))
     form = ContactForm(
         name=name,
@@ -433,11 +433,11 @@ def add_form(
     except IntegrityError:
         # The same form arrived twice at once: the other request added it.
         db.session.rollback()
-        earlier = form_added_by(token)
+        earlier = _form_added_by(token)
         if earlier is None:
             raise
-        return earlier
-    return form
+        return earlier, False
+    return form, True
 
 
 def update_form(

@@ -527,11 +527,11 @@ def catalogue():
     if request.method == "POST":
         if form.validate_on_submit():
             token = form.submission_token.data
-            if service.form_added_by(token) is not None:
+            added, created = service.add_form(**_catalogue_form_values(form), token=token)
+            if created:
+                flash(_("%(name)s is added to the catalogue.", name=added.name), "success")
+            else:
                 flash(_("This form was already saved; nothing was saved twice."), "info")
-                return redirect(url_for("contacts.catalogue"))
-            created = service.add_form(**_catalogue_form_values(form), token=token)
-            flash(_("%(name)s is added to the catalogue.", name=created.name), "success")
             return redirect(url_for("contacts.catalogue"))
         status = 422
     forms = queries.catalogue(broadcast=None, active_only=False)
